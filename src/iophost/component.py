@@ -1,0 +1,118 @@
+"""Create and drive one production component the way IRIS does.
+
+IRIS allocates the Python object without ``__init__``, sets each ``%settings`` line (then the
+other Host settings) as an attribute, calls ``on_init`` through IoP's ``_dispatch_on_init``,
+and hands each message to IoP's dispatcher. Message bodies cross process boundaries as JSON,
+(de)serialised by IoP's own functions.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import is_dataclass
+from typing import Any
+
+from iop.messages.dispatch import dispatch_message
+from iop.messages.serialization import dataclass_from_dict, dataclass_to_dict
+from pydantic import BaseModel
+
+PERCENT_SETTINGS = "%settings"
+
+
+class MessageClassError(ValueError):
+    """A message class name that cannot be imported or is not an IoP message."""
+
+
+class MessageBodyError(ValueError):
+    """A message body that is not valid JSON for its class."""
+
+
+def parse_percent_settings(text: str) -> dict[str, str]:
+    """``"a=1\\nb=x=y"`` → ``{"a": "1", "b": "x=y"}``, the way IRIS's SetPropertyValues reads it."""
+    settings: dict[str, str] = {}
+    for line in (text or "").replace("\r", "").split("\n"):
+        key, _, value = line.partition("=")
+        if key.strip():
+            settings[key.strip()] = value
+    return settings
+
+
+def create_component(component_class: type, host_settings: Mapping[str, Any] | None = None,
+                     logger: logging.Logger | None = None) -> Any:
+    """Allocate ``component_class`` as IRIS does, apply its Host settings, and return it
+    before ``on_init`` (call :func:`start_component` next)."""
+    component = component_class.__new__(component_class)
+    if logger is not None:
+        component.logger = logger
+    host_settings = dict(host_settings or {})
+    for key, value in parse_percent_settings(host_settings.pop(PERCENT_SETTINGS, "")).items():
+        setattr(component, key, value)
+    for key, value in host_settings.items():
+        if value not in (None, ""):
+            setattr(component, key, value)
+    return component
+
+
+def start_component(component: Any) -> None:
+    """Run IoP's start-up path (dispatch table, then ``on_init``)."""
+    component._dispatch_on_init(None)
+
+
+def stop_component(component: Any) -> None:
+    component._dispatch_on_tear_down(None)
+
+
+def message_class(classname: str) -> type:
+    """Import ``module.Class`` and check it is a dataclass Message or a Pydantic message."""
+    module_name, _, class_name = (classname or "").rpartition(".")
+    if not module_name:
+        raise MessageClassError(f"classname must be module.Class, got {classname!r}")
+    try:
+        klass = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as exc:
+        raise MessageClassError(f"unknown message class {classname!r}: {exc}") from exc
+    if not isinstance(klass, type) or not (is_dataclass(klass) or issubclass(klass, BaseModel)):
+        raise MessageClassError(f"{classname!r} is not an IoP message class")
+    return klass
+
+
+def load_message(classname: str, body: str | Mapping[str, Any] | None) -> Any:
+    """Build a message of ``classname`` from its JSON body with IoP's deserialisation
+    (undeclared keys are kept as attributes)."""
+    klass = message_class(classname)
+    if body is None or body == "":
+        data: Any = {}
+    elif isinstance(body, str):
+        try:
+            data = json.loads(body)
+        except json.JSONDecodeError as exc:
+            raise MessageBodyError(f"body is not valid JSON: {exc}") from exc
+    else:
+        data = dict(body)
+    if not isinstance(data, dict):
+        raise MessageBodyError(f"body must be a JSON object, got {type(data).__name__}")
+    try:
+        if issubclass(klass, BaseModel):
+            return klass.model_validate(data)
+        return dataclass_from_dict(klass, data)
+    except Exception as exc:
+        raise MessageBodyError(f"body does not fit {classname}: {exc}") from exc
+
+
+def message_classname(message: Any) -> str:
+    return f"{type(message).__module__}.{type(message).__name__}"
+
+
+def dump_message(message: Any) -> dict[str, Any]:
+    """A message's body as a JSON-compatible dict (IoP's dataclass_to_dict / pydantic dump)."""
+    if isinstance(message, BaseModel):
+        return json.loads(message.model_dump_json())
+    return json.loads(json.dumps(dataclass_to_dict(message), default=str))
+
+
+def deliver(component: Any, message: Any) -> Any:
+    """Hand a message to the component through IoP's dispatcher; return its response."""
+    return dispatch_message(component, message)

@@ -1,0 +1,68 @@
+"""The production's messages. Keys of a request's JSON that are not declared here are kept
+as attributes by IoP's deserialization and passed on (to the pipeline, to TrainingArguments)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from iop import Message
+
+
+@dataclass
+class HFRequest(Message):
+    """A call to the hosted inference API: a full URL (the seed's) or a model id."""
+
+    api_url: str = ""
+    payload: Any = None
+    api_key: str = ""
+
+
+@dataclass
+class HFResponse(Message):
+    output: Any = None
+    api_url: str = ""
+
+
+@dataclass
+class MLRequest(Message):
+    """Arguments of a local pipeline: ``text_inputs``/``inputs`` for text tasks, ``url`` for images;
+    any other key (``max_length``, ``num_return_sequences``, ...) goes to the pipeline call."""
+
+    text_inputs: Any = None
+    inputs: Any = None
+    url: str | None = None
+
+
+@dataclass
+class MLResponse(Message):
+    output: Any = None
+    model: str = ""
+    task: str = ""
+
+
+@dataclass
+class TrainRequest(Message):
+    """The seed's training request; keys beyond these go to ``TrainingArguments``."""
+
+    columns: str = "ReviewLabel,ReviewText"
+    table: str = "iris.Review"
+    limit: int | None = None
+    p_of_train: float = 0.8
+
+
+@dataclass
+class TrainResponse(Message):
+    old_metrics: dict[str, Any] = field(default_factory=dict)
+    new_metrics: dict[str, Any] = field(default_factory=dict)
+    info: str = ""
+
+
+@dataclass
+class OverrideRequest(Message):
+    """Promote the model trained last (kept aside in ``temp-<model_name>``)."""
+
+
+@dataclass
+class OverrideResponse(Message):
+    info: str = ""

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = Path(__file__).resolve().parent
+for path in (ROOT / "src" / "python", ROOT / "src", TESTS):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+import tiny_models  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def model_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A model cache folder (the ``path`` setting) holding tiny models, one per text task."""
+    root = tmp_path_factory.mktemp("model")
+    tiny_models.build_text_generation(root / "tiny-gpt2")
+    tiny_models.build_fill_mask(root / "tiny-bert")
+    tiny_models.build_ner(root / "tiny-ner")
+    tiny_models.build_text_classifier(root / "tiny-classifier")
+    return root

@@ -1,0 +1,75 @@
+"""MLOperation on tiny local models, driven with the seed's JSON bodies."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from components import call, started
+
+import bo
+from msg import MLResponse
+
+
+def _settings(model_root, name, task, *extra):
+    return "\n".join([f"name={name}", f"path={model_root}", f"task={task}", *extra])
+
+
+def test_text_generation_with_the_seeds_request(model_root):
+    op = started(bo.MLOperation, _settings(model_root, "tiny-gpt2", "text-generation"))
+    response = call(op, "msg.MLRequest",
+                    '{"text_inputs": "George Washington lived", "max_length": 30, "num_return_sequences": 3,'
+                    ' "do_sample": true}')
+    assert isinstance(response, MLResponse)
+    assert len(response.output) == 3
+    for sequence in response.output:
+        assert sequence["generated_text"].startswith("George Washington lived")
+    json.dumps(response.output)
+    assert any("text-generation pipeline ready" in m for m in op.log_records.messages(logging.INFO))
+
+
+def test_fill_mask_ranks_tokens(model_root):
+    op = started(bo.MLOperation, _settings(model_root, "tiny-bert", "fill-mask", "top_k=4"))
+    response = call(op, "msg.MLRequest", {"inputs": "George Washington lived in [MASK]."})
+    scores = [candidate["score"] for candidate in response.output]
+    assert len(scores) == 4  # top_k came from %settings as the int 4
+    assert scores == sorted(scores, reverse=True)
+    assert all(isinstance(c["token_str"], str) and "sequence" in c for c in response.output)
+
+
+def test_ner_returns_entity_groups(model_root):
+    op = started(bo.MLOperation, _settings(model_root, "tiny-ner", "ner", "aggregation_strategy=simple"))
+    response = call(op, "msg.MLRequest", {"inputs": "George Washington lived in washington"})
+    assert response.output, "expected at least one entity group"
+    group = response.output[0]
+    assert group["entity_group"] == "PER"
+    assert "george" in group["word"]
+    assert isinstance(group["score"], float)
+    json.dumps(response.output)
+
+
+def test_text_classification(model_root):
+    op = started(bo.MLOperation, _settings(model_root, "tiny-classifier", "text-classification", "top_k=none"))
+    response = call(op, "msg.MLRequest", {"inputs": "This was a really bad experience"})
+    entries = response.output[0] if isinstance(response.output[0], list) else response.output
+    assert {entry["label"] for entry in entries} == {f"LABEL_{i}" for i in range(5)}
+    assert abs(sum(entry["score"] for entry in entries) - 1.0) < 1e-4
+
+
+def test_missing_model_folder_fails_start_with_a_clear_logged_error(tmp_path):
+    with pytest.raises(Exception, match="no model folder at .*absent"):
+        started(bo.MLOperation, _settings(tmp_path, "absent", "text-generation"))
+
+
+def test_missing_task_is_named(model_root):
+    with pytest.raises(Exception, match="setting 'task' is required"):
+        started(bo.MLOperation, f"name=tiny-gpt2\npath={model_root}")
+
+
+def test_arguments_the_pipeline_rejects_give_a_clear_error(model_root):
+    op = started(bo.MLOperation, _settings(model_root, "tiny-bert", "fill-mask"))
+    with pytest.raises(ValueError, match="fill-mask"):
+        call(op, "msg.MLRequest", {"inputs": "no mask token here"})
+    # the component still serves the next request
+    assert call(op, "msg.MLRequest", {"inputs": "lived in [MASK]."}).output
