@@ -23,3 +23,17 @@ def model_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tiny_models.build_ner(root / "tiny-ner")
     tiny_models.build_text_classifier(root / "tiny-classifier")
     return root
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """SQLAlchemy URL of a real PostgreSQL server on 127.0.0.1, started once per test session."""
+    from postgres import postgres_server
+
+    try:
+        server = postgres_server()
+        url = server.__enter__()
+    except RuntimeError as exc:
+        pytest.skip(str(exc))
+    yield url
+    server.__exit__(None, None, None)
