@@ -1,0 +1,66 @@
+"""The production definition, the messages and settings coercion, as IoP reads them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from iophost.component import dump_message, load_message
+from mlcore.coercion import coerce
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_production_holds_the_seeds_items():
+    import settings
+
+    production = settings.PRODUCTIONS[0]
+    assert production.name == "iris.Production"
+    items = {item.name: item for item in production.items}
+    assert set(items) == {"HuggingFace API", "HuggingFace gpt2 local", "HuggingFace ner local",
+                          "HuggingFace bert local", "HuggingFace Image resnet local",
+                          "HuggingFace Image panoptic local", "Python.TuningOperation"}
+    assert "TestingEnabled=\"true\"" in production.to_xml()
+    ner = items["HuggingFace ner local"].host_settings["%settings"].splitlines()
+    assert ner == ["name=camembert-ner", "model_url=https://huggingface.co/Jean-Baptiste/camembert-ner",
+                   "task=ner", "aggregation_strategy=simple"]
+    tasks = {name: dict(line.split("=", 1) for line in item.host_settings.get("%settings", "").splitlines())
+             .get("task") for name, item in items.items()}
+    assert tasks["HuggingFace Image resnet local"] == "object-detection"
+    assert tasks["HuggingFace Image panoptic local"] == "image-segmentation"
+    assert tasks["HuggingFace bert local"] == "fill-mask"
+
+
+def test_iop_strict_validation_passes():
+    iop = Path(sys.executable).with_name("iop")
+    result = subprocess.run([str(iop), "--migrate", str(ROOT / "src/python/settings.py"), "--dry-run",
+                             "--strict-production-validation"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "iris.Production" in result.stdout
+
+
+@pytest.mark.parametrize("text, value", [
+    ("5", 5), ("0.01", 0.01), ("true", True), ("False", False), ("none", None), ("simple", "simple"),
+    ('["a", "b"]', ["a", "b"]), ('{"k": 1}', {"k": 1}), ("", ""),
+])
+def test_settings_are_coerced(text, value):
+    assert coerce(text) == value
+
+
+def test_seed_train_request_keeps_its_extra_keys():
+    request = load_message("msg.TrainRequest", {
+        "columns": "ReviewLabel,ReviewText", "table": "iris.Review", "limit": 20, "p_of_train": 0.8,
+        "output_dir": "/irisdev/app/src/model/checkpoints", "evaluation_strategy": "steps",
+        "learning_rate": 0.01, "num_train_epochs": 1})
+    assert (request.columns, request.table, request.limit, request.p_of_train) == \
+        ("ReviewLabel,ReviewText", "iris.Review", 20, 0.8)
+    assert request.evaluation_strategy == "steps" and request.num_train_epochs == 1
+    assert dump_message(request)["learning_rate"] == 0.01
+
+
+def test_empty_override_request():
+    request = load_message("msg.OverrideRequest", "{}")
+    assert type(request).__name__ == "OverrideRequest"
