@@ -66,7 +66,7 @@ def test_seed_request_posts_payload_with_bearer_key(api_base):
                                           "payload": "Can you please let us know more details about your ",
                                           "api_key": "hf_request_key"})
     assert isinstance(response, HFResponse)
-    assert response.output == [{"generated_text": "Can you please let us know more details"}]
+    assert response.payload == [{"generated_text": "Can you please let us know more details"}]
     sent = FakeInferenceAPI.received[-1]
     assert sent["path"] == "/models/gpt2"
     assert sent["authorization"] == "Bearer hf_request_key"
@@ -112,7 +112,7 @@ def test_timeout_and_unreachable_are_named(api_base):
     with pytest.raises(InferenceAPIError, match="could not reach"):
         call(op, "msg.HFRequest", {"api_url": "http://127.0.0.1:9/models/gpt2", "payload": "x"})
     # still serving afterwards
-    assert call(op, "msg.HFRequest", {"api_url": api_base + "gpt2", "payload": "x"}).output
+    assert call(op, "msg.HFRequest", {"api_url": api_base + "gpt2", "payload": "x"}).payload
 
 
 def test_empty_url_is_refused(api_base):

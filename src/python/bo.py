@@ -48,7 +48,7 @@ class HFOperation(BusinessOperation):
         key = resolve_key(request.api_key, self.api_key)
         output = call_inference_api(request.api_url, request.payload, key,
                                     timeout=float(coerce(self.timeout)), base=self.api_base)
-        return HFResponse(output=output, api_url=request.api_url)
+        return HFResponse(payload=output, api_url=request.api_url)
 
 
 class MLOperation(BusinessOperation):

@@ -20,7 +20,9 @@ class HFRequest(Message):
 
 @dataclass
 class HFResponse(Message):
-    output: Any = None
+    """The API's decoded JSON answer in ``payload``, as the seed's HFResponse."""
+
+    payload: Any = None
     api_url: str = ""
 
 
@@ -53,8 +55,10 @@ class TrainRequest(Message):
 
 @dataclass
 class TrainResponse(Message):
-    old_metrics: dict[str, Any] = field(default_factory=dict)
-    new_metrics: dict[str, Any] = field(default_factory=dict)
+    """The seed's names: evaluation of the old model, of the new one, and what to do next."""
+
+    old_model: dict[str, Any] = field(default_factory=dict)
+    new_model: dict[str, Any] = field(default_factory=dict)
     info: str = ""
 
 
@@ -65,4 +69,4 @@ class OverrideRequest(Message):
 
 @dataclass
 class OverrideResponse(Message):
-    info: str = ""
+    text: str = ""
