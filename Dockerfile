@@ -11,8 +11,10 @@ ENV IRISUSERNAME="SuperUser" \
     IRISNAMESPACE="IRISAPP" \
     PYTHON_PATH=/usr/irissys/bin/ \
     LD_LIBRARY_PATH=/usr/irissys/bin \
-    PATH="/home/irisowner/.local/bin:/usr/irissys/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-    PYTHONPATH=/irisdev/app/src \
+    PATH="/usr/irissys/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+    # Packages go where IRIS's embedded Python looks; the shell's python3 sees them too.
+    PIP_TARGET=/usr/irissys/mgr/python \
+    PYTHONPATH=/irisdev/app/src:/usr/irissys/mgr/python \
     # TuningOperation and the review loader read iris.Review from IRIS itself.
     DATABASE_URL="iris+emb://IRISAPP"
 
@@ -20,8 +22,8 @@ RUN pip3 install --break-system-packages --no-cache-dir -r requirements.txt
 
 RUN iris start IRIS \
     && iris session IRIS < iris.script \
-    && iop --init \
-    && iop --migrate /irisdev/app/src/python/settings.py \
-    && iop --default iris.Production \
+    && python3 -m iop --init \
+    && python3 -m iop --migrate /irisdev/app/src/python/settings.py \
+    && python3 -m iop --default iris.Production \
     && python3 -m mlcore.reviews_loader --file /irisdev/app/misc/dataset/dataset.txt \
     && iris stop IRIS quietly
