@@ -11,7 +11,7 @@ for path in (ROOT / "src" / "python", ROOT / "src", TESTS):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-import tiny_models  # noqa: E402
+import tiny_models  # noqa: E402  (sys.path is set above)
 
 
 @pytest.fixture(scope="session")

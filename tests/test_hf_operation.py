@@ -8,9 +8,9 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from components import call, started
 
 import bo
+from components import call, started
 from mlcore.inference_api import InferenceAPIError, resolve_url
 from msg import HFResponse
 
@@ -18,7 +18,7 @@ from msg import HFResponse
 class FakeInferenceAPI(BaseHTTPRequestHandler):
     received: list[dict] = []
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         FakeInferenceAPI.received.append(
             {"path": self.path, "authorization": self.headers.get("Authorization"), "body": json.loads(body)})

@@ -6,9 +6,9 @@ import json
 import logging
 
 import pytest
-from components import call, started
 
 import bo
+from components import call, started
 from msg import MLResponse
 
 

@@ -42,7 +42,7 @@ def create_db_engine(url: str | None = None) -> Engine:
         attach_to = database or ":memory:"
 
         @sa.event.listens_for(engine, "connect")
-        def _attach_iris(dbapi_connection, _record) -> None:  # noqa: ANN001
+        def _attach_iris(dbapi_connection, _record) -> None:
             dbapi_connection.execute(f"ATTACH DATABASE '{attach_to}' AS {REVIEW_SCHEMA}")
 
         return engine
