@@ -1,0 +1,186 @@
+"""Changes made to a production's definition in the portal, kept apart from ``settings.py``.
+
+``settings.py`` on disk is never rewritten: the portal's changes (settings, Enabled, PoolSize,
+added and removed items) are stored as JSON in the host's data folder and applied, through IoP's
+own ``Production`` model, on top of what ``settings.py`` declares, each time it is loaded. The
+export (``Production.to_python()``) therefore renders the current definition.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from iop import Production
+
+FILE_NAME = "production-changes.json"
+ITEM_FIELDS = ("enabled", "pool_size", "comment")
+
+
+class ChangeError(ValueError):
+    """A change that cannot be applied: unknown item or class, duplicate name, bad value."""
+
+
+def class_key(component_class: type) -> str:
+    """``bo.MLOperation`` for the class ``MLOperation`` of module ``bo``."""
+    return f"{component_class.__module__}.{component_class.__name__}"
+
+
+def component_classes(production: Production) -> dict[str, type]:
+    """The component classes a production's items use, by ``module.Class``."""
+    return {class_key(item.component_class): item.component_class
+            for item in production.items if item.component_class is not None}
+
+
+def component_kind(component_class: type) -> str:
+    """``service``, ``process`` or ``operation``, from the IoP base class."""
+    from iop import BusinessProcess, BusinessService
+
+    if issubclass(component_class, BusinessService):
+        return "service"
+    if issubclass(component_class, BusinessProcess):
+        return "process"
+    return "operation"
+
+
+@dataclass
+class ItemChange:
+    """What the portal changed on one item; ``None`` fields are left as declared."""
+
+    added_class: str | None = None
+    removed: bool = False
+    enabled: bool | None = None
+    pool_size: int | None = None
+    comment: str | None = None
+    settings: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {key: value for key, value in vars(self).items() if value not in (None, False)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ItemChange:
+        return cls(**{key: data[key] for key in vars(cls()) if key in data})
+
+
+class ProductionChanges:
+    """The change file of one data folder, for every production it has changed.
+
+    Thread-safe; each write replaces the file atomically.
+    """
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / FILE_NAME
+        self._lock = threading.RLock()
+
+    def load(self) -> dict[str, dict[str, ItemChange]]:
+        with self._lock:
+            if not self.path.is_file():
+                return {}
+            raw = json.loads(self.path.read_text(encoding="utf-8"))
+            return {production: {name: ItemChange.from_dict(change) for name, change in items.items()}
+                    for production, items in raw.get("productions", {}).items()}
+
+    def _save(self, changes: dict[str, dict[str, ItemChange]]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"productions": {production: {name: change.to_dict() for name, change in items.items()}
+                                for production, items in changes.items()}}
+        handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".changes-", suffix=".json")
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            json.dump(data, file, indent=2, sort_keys=True)
+        os.replace(temp, self.path)
+
+    def for_production(self, production_name: str) -> dict[str, ItemChange]:
+        return self.load().get(production_name, {})
+
+    def apply_to(self, production: Production) -> list[str]:
+        """Apply the stored changes to a freshly loaded ``production``; return problems skipped."""
+        return apply_changes(production, self.for_production(production.name))
+
+    def update_item(self, production: Production, name: str, *, settings: dict[str, Any] | None = None,
+                    enabled: bool | None = None, pool_size: int | None = None,
+                    comment: str | None = None) -> None:
+        """Change an item's settings (a full replacement of its Host settings) or Enabled/PoolSize,
+        in ``production`` and in the file."""
+        if pool_size is not None and int(pool_size) < 1:
+            raise ChangeError("PoolSize must be at least 1")
+        with self._lock:
+            production.item(name)  # raises ValueError for an unknown item
+            change = ItemChange(settings=settings, enabled=enabled,
+                                pool_size=None if pool_size is None else int(pool_size), comment=comment)
+            _apply_one(production, name, change, component_classes(production))
+            self._merge(production.name, name, change)
+
+    def add_item(self, production: Production, name: str, classname: str, settings: dict[str, Any],
+                 known_classes: dict[str, type] | None = None, enabled: bool = True) -> None:
+        """Add an item of one of the production's component classes."""
+        name = name.strip()
+        if not name:
+            raise ChangeError("an item needs a name")
+        if name in {item.name for item in production.items}:
+            raise ChangeError(f"an item named {name!r} already exists")
+        classes = known_classes or component_classes(production)
+        if classname not in classes:
+            raise ChangeError(f"{classname!r} is not one of the production's component classes: {sorted(classes)}")
+        with self._lock:
+            change = ItemChange(added_class=classname, settings=dict(settings), enabled=enabled)
+            _apply_one(production, name, change, classes)
+            changes = self.load()
+            changes.setdefault(production.name, {})[name] = change
+            self._save(changes)
+
+    def remove_item(self, production: Production, name: str) -> None:
+        with self._lock:
+            production.delete_component(production.item(name))
+            changes = self.load()
+            items = changes.setdefault(production.name, {})
+            if items.get(name) and items[name].added_class:
+                del items[name]  # added in the portal: forget it entirely
+            else:
+                items[name] = ItemChange(removed=True)
+            self._save(changes)
+
+    def _merge(self, production_name: str, name: str, change: ItemChange) -> None:
+        changes = self.load()
+        items = changes.setdefault(production_name, {})
+        current = items.get(name, ItemChange())
+        for key, value in vars(change).items():
+            if value is not None and key not in ("added_class", "removed"):
+                setattr(current, key, value)
+        items[name] = current
+        self._save(changes)
+
+
+def _apply_one(production: Production, name: str, change: ItemChange, classes: dict[str, type]) -> None:
+    if change.removed:
+        production.delete_component(production.item(name))
+        return
+    if change.added_class:
+        if change.added_class not in classes:
+            raise ChangeError(f"unknown component class {change.added_class!r}")
+        klass = classes[change.added_class]
+        production.component(name, klass, kind=component_kind(klass), settings=dict(change.settings or {}))
+    updates: dict[str, Any] = {key: getattr(change, key) for key in ITEM_FIELDS if getattr(change, key) is not None}
+    if change.settings is not None and not change.added_class:
+        current = production.item(name).host_settings
+        replacement: dict[str, Any] = {key: None for key in current}
+        replacement.update(change.settings)
+        updates["settings"] = replacement
+    if updates:
+        production.update_component(name, **updates)
+
+
+def apply_changes(production: Production, changes: dict[str, ItemChange]) -> list[str]:
+    """Apply ``changes`` to ``production`` in place; return the ones that could not be applied."""
+    classes = component_classes(production)
+    problems: list[str] = []
+    for name, change in changes.items():
+        try:
+            _apply_one(production, name, change, classes)
+        except (ValueError, ChangeError) as exc:
+            problems.append(f"{name}: {exc}")
+    return problems

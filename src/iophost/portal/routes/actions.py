@@ -1,0 +1,146 @@
+"""Form posts that change the production; each answers with a redirect (303) carrying its outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from .. import catalog
+from ..context import Ctx, PageUser, PortalContext
+from ..diagram import item_url
+from ..examples import OVERRIDE_REQUEST
+from ..forms import FormFields
+from ..production_changes import ChangeError
+
+router = APIRouter()
+
+
+def _back(url: str, *, done: str = "", error: str = "") -> Response:
+    query = urlencode({key: value for key, value in (("done", done), ("error", error)) if value})
+    return RedirectResponse(f"{url}?{query}" if query else url, status_code=303)
+
+
+def _run(url: str, done: str, action: Callable[[], object]) -> Response:
+    try:
+        action()
+    except (ValueError, ChangeError, RuntimeError, KeyError) as exc:
+        return _back(url, error=str(exc) or exc.__class__.__name__)
+    return _back(url, done=done)
+
+
+def _settings_of(form: dict[str, str]) -> dict[str, str]:
+    """Host settings from the editor's two text areas: ``%settings`` as typed, the others line by line."""
+    return {catalog.PERCENT_SETTINGS: form.get("percent_settings", "").replace("\r", "").strip("\n"),
+            **catalog.parse_settings_lines(form.get("other_settings", ""))}
+
+
+def _running(ctx: PortalContext) -> bool:
+    return ctx.host.production_state() == "running"
+
+
+@router.post("/portal/production/{action}")
+def production_action(action: str, ctx: Ctx, identity: PageUser) -> Response:
+    calls = {"start": ctx.host.start_production, "stop": ctx.host.stop_production,
+             "update": ctx.host.update_production}
+    if action not in calls:
+        raise HTTPException(status_code=404, detail=f"unknown production action {action!r}")
+    ctx.host.log("Info", "portal", f"production {action} by {identity.user}")
+    return _run("/portal/", f"production {action}: done", calls[action])
+
+
+def _apply_item_change(ctx: PortalContext, name: str) -> None:
+    """Bring a changed item's workers in line with its definition: restart, start or stop it."""
+    item = ctx.host.production.item(name)
+    enabled = str(item.enabled).lower() not in ("false", "0")
+    if not _running(ctx):
+        return
+    if enabled:
+        ctx.host.restart_item(name)
+    else:
+        ctx.host.stop_item(name)
+
+
+@router.post("/portal/items/{name}/settings")
+def item_settings(name: str, ctx: Ctx, identity: PageUser, form: FormFields) -> Response:
+    settings = _settings_of(form)
+
+    def save() -> None:
+        try:
+            pool_size = int(form.get("pool_size") or 1)
+        except ValueError as exc:
+            raise ValueError("Pool size must be a whole number") from exc
+        ctx.changes.update_item(ctx.host.production, name, settings=settings, pool_size=pool_size,
+                                comment=form.get("comment", ""), enabled=bool(form.get("enabled")))
+        ctx.host.log("Info", name, f"settings changed from the portal by {identity.user}; restarting the item")
+        _apply_item_change(ctx, name)
+
+    return _run(item_url(name), f"{name}: settings saved and applied", save)
+
+
+@router.post("/portal/items")
+def add_item(ctx: Ctx, identity: PageUser, form: FormFields) -> Response:
+    settings = _settings_of(form)
+    name, classname = form.get("name", "").strip(), form.get("classname", "")
+
+    def add() -> None:
+        ctx.changes.add_item(ctx.host.production, name, classname, settings)
+        ctx.host.log("Info", name, f"item of class {classname} added from the portal by {identity.user}")
+        if _running(ctx):
+            ctx.host.start_item(name)
+
+    try:
+        add()
+    except (ValueError, ChangeError, RuntimeError) as exc:
+        return _back("/portal/", error=str(exc))
+    return _back(item_url(name), done=f"{name}: added")
+
+
+@router.post("/portal/items/{name}/{action}")
+def item_action(name: str, action: str, ctx: Ctx, identity: PageUser) -> Response:
+    production = ctx.host.production
+    url = item_url(name)
+
+    def enable(value: bool) -> None:
+        ctx.changes.update_item(production, name, enabled=value)
+        _apply_item_change(ctx, name)
+
+    def remove() -> None:
+        if name in ctx.host.item_states() and ctx.host.item_states()[name] == "running":
+            ctx.host.stop_item(name)
+        ctx.changes.remove_item(production, name)
+
+    calls: dict[str, Callable[[], object]] = {
+        "start": lambda: ctx.host.start_item(name), "stop": lambda: ctx.host.stop_item(name),
+        "restart": lambda: ctx.host.restart_item(name), "enable": lambda: enable(True),
+        "disable": lambda: enable(False), "remove": remove}
+    if action not in calls:
+        raise HTTPException(status_code=404, detail=f"unknown item action {action!r}")
+    ctx.host.log("Info", name, f"{action} from the portal by {identity.user}")
+    return _run("/portal/" if action == "remove" else url, f"{name}: {action} done", calls[action])
+
+
+@router.post("/portal/messages/{message_id}/resend")
+def resend(message_id: int, ctx: Ctx, _identity: PageUser) -> Response:
+    try:
+        session_id = ctx.host.resend(message_id)
+    except (ValueError, KeyError, RuntimeError) as exc:
+        return _back("/portal/messages", error=str(exc))
+    return _back(f"/portal/trace/{session_id}", done=f"message {message_id} resent")
+
+
+@router.post("/portal/training/{name}/{action}")
+def training_action(name: str, action: str, request: Request, ctx: Ctx, identity: PageUser) -> Response:
+    item = ctx.host.production.item(name)
+    classname = OVERRIDE_REQUEST if action == "override" else catalog.rollback_class(item)
+    back = f"/portal/training?item={quote(name, safe='')}"
+    if action not in ("override", "rollback") or not classname:
+        return _back(back, error=f"{name} cannot {action}")
+    outcome = ctx.host.test(name, classname, {})
+    ctx.host.log("Info", name, f"{action} requested from the portal by {identity.user}")
+    if outcome.error:
+        return _back(back, error=f"{action}: {outcome.error}")
+    text = (outcome.response_body or {}).get("text", "") if isinstance(outcome.response_body, dict) else ""
+    return _back(back, done=f"{action}: {text or 'done'} (session {outcome.session_id})")

@@ -1,0 +1,124 @@
+"""The portal's JSON endpoints, polled and called by its pages (and usable with Basic auth)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException
+from fastapi.responses import Response
+
+from .. import catalog
+from ..context import ApiUser, Ctx, PortalContext
+from ..examples import is_long_request
+from ..host import MessageQuery
+from ..messages import image_bytes
+from ..training import curves_from_log, metrics_table
+
+router = APIRouter(prefix="/portal/api")
+
+
+@router.get("/status")
+def status(ctx: Ctx, _user: ApiUser) -> dict[str, Any]:
+    return {"production": ctx.host.production.name, "state": ctx.host.production_state(),
+            "items": ctx.host.item_states()}
+
+
+@router.post("/test")
+def test(target: Annotated[str, Body()], classname: Annotated[str, Body()], ctx: Ctx, _user: ApiUser,
+         body: Annotated[dict[str, Any] | None, Body()] = None,
+         asynchronous: Annotated[bool | None, Body()] = None) -> dict[str, Any]:
+    """Send a test request; long ones (training) run asynchronously and answer with their session."""
+    try:
+        ctx.host.production.item(target)
+    except ValueError as exc:
+        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    body = body or {}
+    run_async = is_long_request(classname) if asynchronous is None else asynchronous
+    try:
+        if run_async:
+            session_id = ctx.host.test_async(target, classname, body)
+            return {"session_id": session_id, "asynchronous": True, "trace_url": f"/portal/trace/{session_id}"}
+        outcome = ctx.host.test(target, classname, body)
+    except (ValueError, RuntimeError) as exc:
+        raise HTTPException(status_code=400, detail=str(exc)) from exc
+    trace = f"/portal/trace/{outcome.session_id}" if outcome.session_id is not None else ""
+    return {"session_id": outcome.session_id, "asynchronous": False, "trace_url": trace,
+            "classname": outcome.response_class, "body": outcome.response_body, "error": outcome.error}
+
+
+@router.get("/messages")
+def messages(ctx: Ctx, _user: ApiUser, status: str = "", source: str = "", target: str = "", body_class: str = "",
+             offset: int = 0, limit: int = 50) -> dict[str, Any]:
+    found, total = ctx.host.find_messages(MessageQuery(status=status, source=source, target=target,
+                                                       body_class=body_class, offset=offset, limit=min(limit, 500)))
+    return {"total": total, "messages": [m.to_dict() for m in found]}
+
+
+def _message_or_404(ctx: PortalContext, message_id: int):
+    message = ctx.host.message(message_id)
+    if message is None:
+        raise HTTPException(status_code=404, detail=f"no message {message_id}")
+    return message
+
+
+@router.get("/messages/{message_id}")
+def message(message_id: int, ctx: Ctx, _user: ApiUser) -> dict[str, Any]:
+    return _message_or_404(ctx, message_id).to_dict()
+
+
+@router.get("/messages/{message_id}/image")
+def message_image(message_id: int, field: str, ctx: Ctx, _user: ApiUser, download: bool = False) -> Response:
+    """A PNG drawn by detection/segmentation, from a body field (``field`` as listed in ``images``)."""
+    data = image_bytes(_message_or_404(ctx, message_id).body, field)
+    if data is None:
+        raise HTTPException(status_code=404, detail=f"no image in field {field!r}")
+    headers = {"Content-Disposition": f'attachment; filename="message-{message_id}.png"'} if download else {}
+    return Response(content=data, media_type="image/png", headers=headers)
+
+
+@router.get("/sessions/{session_id}")
+def session(session_id: int, ctx: Ctx, _user: ApiUser) -> dict[str, Any]:
+    found = ctx.host.session(session_id)
+    return {"session_id": session_id, "messages": [m.to_dict() for m in found],
+            "done": bool(found) and all(m.status in ("Completed", "Error", "Aborted", "Discarded") for m in found)}
+
+
+@router.get("/log")
+def log(ctx: Ctx, _user: ApiUser, since_id: int | None = None, top: int = 100, type: str = "",
+        item: str = "") -> list[dict[str, Any]]:
+    return [e.to_dict() for e in ctx.host.log_entries(since_id=since_id, top=min(top, 1000), type=type, item=item)]
+
+
+@router.get("/training")
+def training(item: str, ctx: Ctx, _user: ApiUser) -> dict[str, Any]:
+    """Curves from the item's progress log lines since its last TrainRequest, and its last result."""
+    requests, _ = ctx.host.find_messages(MessageQuery(target=item, body_class="msg.TrainRequest", limit=1))
+    last = requests[0] if requests else None
+    entries = ctx.host.log_entries(top=5000, item=item)
+    entries = sorted(entries, key=lambda e: e.id)
+    if last is not None:
+        in_session = [e for e in entries if e.session_id == last.session_id]
+        entries = in_session or entries
+    responses, _ = ctx.host.find_messages(MessageQuery(source=item, body_class="msg.TrainResponse", limit=1))
+    result = responses[0] if responses else None
+    table = metrics_table(result.body) if result is not None and isinstance(result.body, dict) else None
+    session_messages = ctx.host.session(last.session_id) if last is not None else []
+    done = any(m.type.lower() == "response" for m in session_messages)
+    failed = next((m.error_text or m.status for m in session_messages if m.failed), "")
+    return {"item": item, "session_id": last.session_id if last else None, "running": last is not None and not done,
+            "error": failed, "curves": curves_from_log(e.text for e in entries).to_dict(),
+            "result_session_id": result.session_id if result else None,
+            "metrics": table.to_dict() if table else None,
+            "log": [e.text for e in entries[-15:]]}
+
+
+@router.get("/examples")
+def examples(ctx: Ctx, _user: ApiUser) -> dict[str, Any]:
+    return catalog.test_choices(list(ctx.host.production.items))
+
+
+@router.get("/export")
+def export(ctx: Ctx, _user: ApiUser) -> Response:
+    return Response(ctx.host.production.to_python(), media_type="text/x-python")
+
+

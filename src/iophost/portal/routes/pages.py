@@ -1,0 +1,124 @@
+"""The portal's pages (GET): each gathers what it shows from the host and renders one template."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from .. import catalog
+from ..context import Ctx, PageUser, PortalContext, render
+from ..data_view import review_summary
+from ..diagram import production_svg
+from ..host import MessageQuery
+from ..models_view import list_models
+from ..production_changes import component_classes
+from ..trace import sequence_svg
+
+router = APIRouter()
+STATUSES = ("Created", "Queued", "Delivered", "Completed", "Error", "Discarded", "Suspended", "Aborted")
+LOG_TYPES = ("Assert", "Error", "Warning", "Info", "Trace", "Alert")
+
+
+def _item_or_404(ctx: PortalContext, name: str):
+    try:
+        return ctx.host.production.item(name)
+    except ValueError as exc:
+        raise HTTPException(status_code=404, detail=f"no item named {name!r}") from exc
+
+
+@router.get("/portal", include_in_schema=False)
+def portal_root() -> Response:
+    return RedirectResponse("/portal/", status_code=307)
+
+
+@router.get("/portal/", response_class=HTMLResponse)
+def production_page(request: Request, ctx: Ctx, identity: PageUser) -> Response:
+    production = ctx.host.production
+    states = ctx.host.item_states()
+    return render(request, ctx, identity, "production.html", state=ctx.host.production_state(),
+                  diagram=production_svg(production, states), items=production.items, states=states,
+                  classes=sorted(component_classes(production)))
+
+
+@router.get("/portal/items/{name}", response_class=HTMLResponse)
+def item_page(name: str, request: Request, ctx: Ctx, identity: PageUser) -> Response:
+    item = _item_or_404(ctx, name)
+    return render(request, ctx, identity, "item.html", item=item, state=ctx.host.item_states().get(name, "stopped"),
+                  percent_settings=str(item.host_settings.get(catalog.PERCENT_SETTINGS) or ""),
+                  other_settings=catalog.other_settings_text(item), class_name=catalog.item_class_name(item),
+                  tuning=catalog.is_tuning_item(item))
+
+
+@router.get("/portal/test", response_class=HTMLResponse)
+def test_page(request: Request, ctx: Ctx, identity: PageUser, item: str = "", classname: str = "") -> Response:
+    items = list(ctx.host.production.items)
+    return render(request, ctx, identity, "test.html", items=items, selected=item, selected_class=classname,
+                  choices_json=json.dumps(catalog.test_choices(items)))
+
+
+@router.get("/portal/trace/{session_id}", response_class=HTMLResponse)
+def trace_page(session_id: int, request: Request, ctx: Ctx, identity: PageUser) -> Response:
+    messages = ctx.host.session(session_id)
+    pending = any(m.status not in ("Completed", "Error", "Aborted", "Discarded") for m in messages) or not messages
+    return render(request, ctx, identity, "trace.html", session_id=session_id, messages=messages,
+                  diagram=sequence_svg(messages), pending=pending)
+
+
+def _when(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@router.get("/portal/messages", response_class=HTMLResponse)
+def messages_page(request: Request, ctx: Ctx, identity: PageUser, since: str = "", until: str = "", status: str = "",
+                  source: str = "", target: str = "", body_class: str = "", page: int = 1) -> Response:
+    page = max(page, 1)
+    query = MessageQuery(since=_when(since), until=_when(until), status=status, source=source, target=target,
+                         body_class=body_class, offset=(page - 1) * 50, limit=50)
+    messages, total = ctx.host.find_messages(query)
+    filters = {"since": since, "until": until, "status": status, "source": source, "target": target,
+               "body_class": body_class}
+    return render(request, ctx, identity, "messages.html", messages=messages, total=total, page=page,
+                  pages=max((total + 49) // 50, 1), filters=filters, statuses=STATUSES,
+                  items=[item.name for item in ctx.host.production.items])
+
+
+@router.get("/portal/log", response_class=HTMLResponse)
+def log_page(request: Request, ctx: Ctx, identity: PageUser, type: str = "", item: str = "") -> Response:
+    entries = ctx.host.log_entries(top=200, type=type, item=item)
+    return render(request, ctx, identity, "log.html", entries=entries, type=type, item=item, types=LOG_TYPES,
+                  items=[i.name for i in ctx.host.production.items],
+                  last_id=max((e.id for e in entries), default=0))
+
+
+@router.get("/portal/training", response_class=HTMLResponse)
+def training_page(request: Request, ctx: Ctx, identity: PageUser, item: str = "") -> Response:
+    tuning = [i for i in ctx.host.production.items if catalog.is_tuning_item(i)]
+    chosen = item or (tuning[0].name if tuning else "")
+    rollback = None
+    if chosen:
+        rollback = catalog.rollback_class(_item_or_404(ctx, chosen))
+    return render(request, ctx, identity, "training.html", items=tuning, item=chosen, rollback_class=rollback)
+
+
+@router.get("/portal/models", response_class=HTMLResponse)
+def models_page(request: Request, ctx: Ctx, identity: PageUser) -> Response:
+    roots = list(dict.fromkeys([str(ctx.host.model_path), *(
+        catalog.percent_settings(i).get("path", "") for i in ctx.host.production.items)]))
+    listing = [(root, list_models(root)) for root in roots if root]
+    return render(request, ctx, identity, "models.html", listing=listing)
+
+
+@router.get("/portal/data", response_class=HTMLResponse)
+def data_page(request: Request, ctx: Ctx, identity: PageUser) -> Response:
+    return render(request, ctx, identity, "data.html", summary=review_summary())
+
+
+@router.get("/portal/export", response_class=HTMLResponse)
+def export_page(request: Request, ctx: Ctx, identity: PageUser) -> Response:
+    return render(request, ctx, identity, "export.html", python=ctx.host.production.to_python())

@@ -1,0 +1,58 @@
+"""Components for the portal's tests: an echo, a detection stand-in that draws a PNG, and a
+training stand-in that logs progress like the Trainer and answers old/new metrics."""
+
+from __future__ import annotations
+
+import base64
+import io
+import time
+
+from iop import BusinessOperation
+
+from msg import MLRequest, MLResponse, OverrideRequest, OverrideResponse, TrainRequest, TrainResponse
+
+
+class EchoOperation(BusinessOperation):
+    def on_ml_request(self, request: MLRequest) -> MLResponse:
+        return MLResponse(output={"echo": request.text_inputs or request.inputs}, model="echo", task="echo")
+
+
+def box_png() -> str:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (160, 120), "white")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((30, 20, 130, 100), outline="red", width=4)
+    draw.text((36, 24), "cat 0.98", fill="red")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+class DetectionStandIn(BusinessOperation):
+    def on_ml_request(self, request: MLRequest) -> MLResponse:
+        detections = [{"label": "cat", "score": 0.98, "box": {"xmin": 30, "ymin": 20, "xmax": 130, "ymax": 100}}]
+        return MLResponse(output={"objects": detections, "image_png_base64": box_png()},
+                          model="tiny-detr", task="object-detection")
+
+
+class TrainingStandIn(BusinessOperation):
+    steps: str = "6"
+    pause: str = "0.25"
+
+    def on_train_request(self, request: TrainRequest) -> TrainResponse:
+        steps = int(self.steps)
+        for step in range(1, steps + 1):
+            time.sleep(float(self.pause))
+            self.log_info(f"step={step} epoch={step / steps:.2f} loss={1.6 - 0.15 * step:.3f} learning_rate=0.01")
+            if step % 2 == 0:
+                self.log_info(f"step={step} eval_loss={1.5 - 0.1 * step:.3f} eval_accuracy={0.2 + 0.08 * step:.3f}")
+        self.log_info("new model saved to temp-tiny-classifier")
+        return TrainResponse(old_model={"eval_loss": 1.52, "eval_accuracy": 0.2},
+                             new_model={"eval_loss": 0.9, "eval_accuracy": 0.68, "energy_kwh": 0.00042,
+                                        "co2_kg": 0.00011},
+                             info="To keep the new model, send msg.OverrideRequest")
+
+    def on_override_request(self, request: OverrideRequest) -> OverrideResponse:
+        self.log_info("temp-tiny-classifier promoted")
+        return OverrideResponse(text="new model promoted")
