@@ -28,7 +28,7 @@ production = Production("test.Production", testing_enabled=True, description="po
 production.operation("Echo", EchoOperation)
 production.operation("Tiny gpt2", MLOperation,
                      settings={{"%settings": "name=tiny-gpt2\\npath={models}\\ntask=text-generation"}})
-production.operation("Detector", DetectionStandIn)
+production.operation("Detector", DetectionStandIn, settings={{"%settings": "task=object-detection"}})
 production.operation("Tuning", TrainingStandIn, settings={{"%settings": "steps=6\\npause=0.2"}})
 production.operation("Spare", EchoOperation, enabled=False)
 

@@ -20,7 +20,8 @@ router = APIRouter()
 
 def _back(url: str, *, done: str = "", error: str = "") -> Response:
     query = urlencode({key: value for key, value in (("done", done), ("error", error)) if value})
-    return RedirectResponse(f"{url}?{query}" if query else url, status_code=303)
+    joiner = "&" if "?" in url else "?"
+    return RedirectResponse(f"{url}{joiner}{query}" if query else url, status_code=303)
 
 
 def _run(url: str, done: str, action: Callable[[], object]) -> Response:

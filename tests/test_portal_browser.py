@@ -1,0 +1,179 @@
+"""The portal in headless Chromium (Debian's package): log in, start, Test, Visual Trace, settings,
+training, promotion, a detection image, and the refusals (wrong login, cross-site form post).
+
+Screenshots land in ``test-artifacts/portal/``.
+"""
+
+from __future__ import annotations
+
+import http.server
+import re
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from portal_fixtures import PASSWORD, USERNAME, PortalServer, free_port, portal_server  # noqa: F401
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "portal"
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None,
+                                reason="Debian's Chromium is not installed at /usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, portal_server: PortalServer):  # noqa: F811
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(20_000)
+    yield context.new_page()
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page, url: str, password: str = PASSWORD) -> None:
+    page.goto(f"{url}/portal/")
+    page.fill("input[name=username]", USERNAME)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+def test_wrong_login_is_refused(page, portal_server: PortalServer) -> None:  # noqa: F811
+    log_in(page, portal_server.url, password="wrong")
+    assert page.locator(".flash.error").inner_text() == "Wrong username or password."
+    assert "/portal/login" in page.url
+    shot(page, "00-login-refused")
+
+
+def test_log_in_and_start_the_production(page, portal_server: PortalServer) -> None:  # noqa: F811
+    log_in(page, portal_server.url)
+    assert page.url.endswith("/portal/")
+    page.click("#production-start")
+    page.wait_for_selector("#production-state.state-running")
+    page.wait_for_selector('svg .item.state-running[data-item="Tiny gpt2"]')
+    assert page.locator('svg .item[data-item="Spare"]').get_attribute("class").endswith("state-disabled")
+    shot(page, "01-production")
+
+
+def test_test_page_runs_a_tiny_model_and_its_trace_shows_request_and_response(page, portal_server) -> None:  # noqa: F811
+    page.goto(f"{portal_server.url}/portal/test?item=Tiny%20gpt2")
+    assert page.input_value("#test-class") == "msg.MLRequest"
+    body = page.input_value("#test-body")
+    assert '"text_inputs": "George Washington lived"' in body and '"num_return_sequences": 3' in body
+    page.fill("#test-body", '{"text_inputs": "George Washington lived", "max_length": 30, "num_return_sequences": 2,'
+              ' "do_sample": true}')
+    page.click("#test-invoke")
+    page.wait_for_selector("#test-trace:not([hidden])")
+    assert "msg.MLResponse" in page.inner_text("#test-status"), page.inner_text("#test-response")
+    assert "generated_text" in page.inner_text("#test-response")
+    shot(page, "02-test")
+    page.click("#test-trace")
+    page.wait_for_selector("svg.trace")
+    arrows = page.locator("svg.trace .message")
+    assert arrows.count() == 2
+    assert "MLRequest" in arrows.nth(0).text_content() and "MLResponse" in arrows.nth(1).text_content()
+    page.wait_for_selector("#message-body")
+    assert "generated_text" in page.inner_text("#message-body")
+    arrows.nth(0).click()
+    page.wait_for_function("document.querySelector('#message-body').textContent.includes('George Washington')")
+    assert "Request" in page.inner_text("#message-detail h2")
+    shot(page, "03-visual-trace")
+
+
+def test_a_changed_setting_is_applied_with_a_restart(page, portal_server: PortalServer) -> None:  # noqa: F811
+    page.goto(f"{portal_server.url}/portal/items/Tiny%20gpt2")
+    settings = page.input_value("#percent-settings")
+    page.fill("#percent-settings", settings + "\ntrust_remote_code=false")
+    page.click("#apply-settings")
+    page.wait_for_selector(".flash.ok")
+    assert "settings saved and applied" in page.inner_text(".flash.ok")
+    assert "trust_remote_code=false" in page.input_value("#percent-settings")
+    page.goto(f"{portal_server.url}/portal/log?item=Tiny%20gpt2")
+    assert "'trust_remote_code': False" in page.inner_text("#log-table")
+    shot(page, "04-settings-applied-log")
+    page.goto(f"{portal_server.url}/portal/export")
+    assert "trust_remote_code=false" in page.inner_text("#export-python")
+
+
+def test_training_shows_its_curves_and_metrics_and_is_promoted(page, portal_server: PortalServer) -> None:  # noqa: F811
+    page.goto(f"{portal_server.url}/portal/test?item=Tuning&classname=msg.TrainRequest")
+    assert '"table": "iris.Review"' in page.input_value("#test-body")
+    page.click("#test-invoke")
+    page.wait_for_selector("#test-trace:not([hidden])")
+    assert "asynchronously" in page.inner_text("#test-status")
+    page.goto(f"{portal_server.url}/portal/training?item=Tuning")
+    page.wait_for_function("document.querySelectorAll('#metrics-table tbody tr td').length >= 8", timeout=30_000)
+    page.wait_for_selector('#chart-loss path[data-series="loss"]')
+    page.wait_for_selector('#chart-eval path[data-series="eval_accuracy"]')
+    rows = page.inner_text("#metrics-table")
+    assert "eval_accuracy" in rows and "0.2000" in rows and "0.6800" in rows
+    assert "kWh" in page.inner_text("#energy")
+    shot(page, "05-training")
+    page.click("#override")
+    page.wait_for_selector(".flash.ok")
+    assert "new model promoted" in page.inner_text(".flash.ok")
+
+
+def test_a_detection_image_is_shown_and_downloadable(page, portal_server: PortalServer) -> None:  # noqa: F811
+    page.goto(f"{portal_server.url}/portal/test?item=Detector")
+    assert "cocodataset.org" in page.input_value("#test-body")
+    page.click("#test-invoke")
+    page.wait_for_selector("#test-trace:not([hidden])")
+    page.click("#test-trace")
+    page.wait_for_selector("#message-detail img.result")
+    page.wait_for_function("document.querySelector('#message-detail img.result').naturalWidth === 160")
+    with page.expect_download() as download:
+        page.click("#message-detail figcaption a")
+    assert download.value.suggested_filename.endswith(".png")
+    shot(page, "06-detection-image")
+
+
+@pytest.fixture
+def evil_site() -> Iterator[str]:
+    """A page on another origin that auto-submits a form post to the portal."""
+    pages: dict[str, bytes] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(pages.get(self.path, b""))
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    origin = f"http://127.0.0.1:{server.server_address[1]}"
+    yield origin, pages
+    server.shutdown()
+
+
+def test_a_cross_site_form_post_is_refused(page, portal_server: PortalServer, evil_site) -> None:  # noqa: F811
+    origin, pages = evil_site
+    pages["/evil"] = (f'<form id="f" method="post" action="{portal_server.url}/portal/production/stop">'
+                      '<input name="csrf_token" value="guess"></form>'
+                      '<script>document.getElementById("f").submit()</script>').encode()
+    page.goto(f"{origin}/evil")
+    page.wait_for_load_state()
+    page.wait_for_timeout(500)
+    assert portal_server.host.production_state() == "running"
+    assert not re.search(r"production stop: done", page.content())
