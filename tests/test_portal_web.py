@@ -1,0 +1,175 @@
+"""The portal over HTTP (no browser): login and its refusals, cross-site protection, production
+changes that persist across restarts and show in the export, messages, resend and the event log."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from portal_fixtures import PASSWORD, USERNAME, make_app, make_host, portal_host  # noqa: F401
+from portal_test_host import InProcessHost
+
+BASE = "http://127.0.0.1"
+
+
+def logged_in(host: InProcessHost) -> tuple[TestClient, str]:
+    """A client with a session cookie, and the session's CSRF token."""
+    client = TestClient(make_app(host), base_url=BASE)
+    page = client.get("/portal/login")
+    token = re.search(r'name="login_token" value="([^"]+)"', page.text).group(1)
+    response = client.post("/portal/login", data={"username": USERNAME, "password": PASSWORD,
+                                                  "login_token": token, "next": "/portal/"})
+    assert response.status_code == 200 and str(response.url).endswith("/portal/")
+    return client, re.search(r'name="csrf-token" content="([^"]+)"', response.text).group(1)
+
+
+def basic(password: str = PASSWORD) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{USERNAME}:{password}".encode()).decode()}
+
+
+def test_pages_ask_for_a_login_and_the_api_answers_401(portal_host: InProcessHost) -> None:  # noqa: F811
+    client = TestClient(make_app(portal_host), base_url=BASE)
+    page = client.get("/portal/messages", follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/portal/login?next=")
+    assert client.get("/portal/api/status").status_code == 401
+    assert client.get("/portal/api/status", headers=basic("wrong")).status_code == 401
+    assert client.get("/portal/api/status", headers=basic()).json()["production"] == "test.Production"
+
+
+def test_a_wrong_login_is_refused(portal_host: InProcessHost) -> None:  # noqa: F811
+    client = TestClient(make_app(portal_host), base_url=BASE)
+    token = re.search(r'name="login_token" value="([^"]+)"', client.get("/portal/login").text).group(1)
+    response = client.post("/portal/login", data={"username": USERNAME, "password": "nope", "login_token": token})
+    assert response.status_code == 401 and "Wrong username or password" in response.text
+    assert "iophost_portal" not in client.cookies
+    assert client.get("/portal/", follow_redirects=False).status_code == 303
+
+
+def test_the_session_cookie_is_httponly_and_samesite_strict(portal_host: InProcessHost) -> None:  # noqa: F811
+    client = TestClient(make_app(portal_host), base_url=BASE)
+    token = re.search(r'name="login_token" value="([^"]+)"', client.get("/portal/login").text).group(1)
+    response = client.post("/portal/login", data={"username": USERNAME, "password": PASSWORD, "login_token": token},
+                           follow_redirects=False)
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+
+
+def test_cross_site_form_posts_are_refused(portal_host: InProcessHost) -> None:  # noqa: F811
+    client, csrf = logged_in(portal_host)
+    foreign = client.post("/portal/production/start", data={"csrf_token": csrf},
+                          headers={"Origin": "http://evil.example"}, follow_redirects=False)
+    assert foreign.status_code == 403
+    no_token = client.post("/portal/production/start", data={}, follow_redirects=False)
+    assert no_token.status_code == 403
+    wrong_token = client.post("/portal/api/test", json={"target": "Echo", "classname": "msg.MLRequest"},
+                              headers={"X-CSRF-Token": "0" * 64})
+    assert wrong_token.status_code == 403
+    assert portal_host.production_state() == "stopped"
+    same_site = client.post("/portal/production/start", data={"csrf_token": csrf},
+                            headers={"Origin": BASE}, follow_redirects=False)
+    assert same_site.status_code == 303 and portal_host.production_state() == "running"
+
+
+def test_a_login_form_posted_from_another_site_is_refused(portal_host: InProcessHost) -> None:  # noqa: F811
+    client = TestClient(make_app(portal_host), base_url=BASE)
+    token = re.search(r'name="login_token" value="([^"]+)"', client.get("/portal/login").text).group(1)
+    response = client.post("/portal/login", data={"username": USERNAME, "password": PASSWORD, "login_token": token},
+                           headers={"Origin": "http://evil.example"})
+    assert response.status_code == 403 and "iophost_portal" not in client.cookies
+
+
+def test_settings_changes_persist_across_restarts_and_show_in_the_export(
+        portal_host: InProcessHost, tmp_path: Path, model_root: Path) -> None:  # noqa: F811
+    settings_file = tmp_path / "production" / "settings.py"
+    before = settings_file.read_text()
+    client, csrf = logged_in(portal_host)
+    client.post("/portal/production/start", data={"csrf_token": csrf})
+    response = client.post("/portal/items/Echo/settings", data={
+        "csrf_token": csrf, "percent_settings": "greeting=hello\nretries=3", "other_settings": "Timeout=30",
+        "pool_size": "2", "enabled": "1", "comment": "changed in the portal"})
+    assert "settings+saved+and+applied" in str(response.url)
+    assert any("Echo started" in e.text for e in portal_host.entries[-3:])
+    client.post("/portal/items", data={"csrf_token": csrf, "name": "Second echo",
+                                       "classname": "portal_components.EchoOperation", "percent_settings": "a=1"})
+    client.post("/portal/items/Detector/remove", data={"csrf_token": csrf})
+    assert portal_host.item_states()["Second echo"] == "running"
+
+    restarted = make_host(tmp_path, model_root)  # same data folder, settings.py rewritten from the fixture
+    echo = restarted.production.item("Echo")
+    assert echo.host_settings == {"%settings": "greeting=hello\nretries=3", "Timeout": "30"}
+    assert int(echo.pool_size) == 2 and echo.comment == "changed in the portal"
+    names = [item.name for item in restarted.production.items]
+    assert "Second echo" in names and "Detector" not in names
+    export = TestClient(make_app(restarted), base_url=BASE).get("/portal/api/export", headers=basic()).text
+    assert "'%settings': 'greeting=hello\\nretries=3'" in export and "'Second echo'" in export
+    assert "Detector" not in export
+    assert settings_file.read_text() == before
+
+
+def test_disable_and_enable_an_item(portal_host: InProcessHost) -> None:  # noqa: F811
+    client, csrf = logged_in(portal_host)
+    client.post("/portal/production/start", data={"csrf_token": csrf})
+    client.post("/portal/items/Echo/disable", data={"csrf_token": csrf})
+    assert portal_host.item_states()["Echo"] == "disabled"
+    client.post("/portal/items/Spare/enable", data={"csrf_token": csrf})
+    assert portal_host.item_states()["Spare"] == "running"
+
+
+def test_adding_an_item_of_a_class_outside_the_production_is_refused(portal_host: InProcessHost) -> None:  # noqa: F811
+    client, csrf = logged_in(portal_host)
+    response = client.post("/portal/items", data={"csrf_token": csrf, "name": "Shell", "classname": "os.system"})
+    assert "not+one+of+the+production" in str(response.url)
+    assert "Shell" not in [item.name for item in portal_host.production.items]
+
+
+def test_messages_search_paging_and_resend(portal_host: InProcessHost) -> None:  # noqa: F811
+    client, csrf = logged_in(portal_host)
+    client.post("/portal/production/start", data={"csrf_token": csrf})
+    for word in ("one", "two", "three"):
+        assert client.post("/portal/api/test", json={"target": "Echo", "classname": "msg.MLRequest",
+                                                     "body": {"inputs": word}},
+                           headers={"X-CSRF-Token": csrf}).json()["body"]["output"] == {"echo": word}
+    failed = client.post("/portal/api/test", json={"target": "Tiny gpt2", "classname": "msg.MLRequest", "body": {}},
+                         headers={"X-CSRF-Token": csrf}).json()
+    assert "PipelineCallError" in failed["error"]
+    page = client.get("/portal/messages", params={"target": "Echo", "body_class": "msg.MLRequest"})
+    assert "Messages <span class=\"muted\">(3)</span>" in page.text
+    errors = client.get("/portal/messages", params={"status": "Error"})
+    assert "(1)" in errors.text and "Tiny gpt2" in errors.text
+    api = client.get("/portal/api/messages", params={"source": "Echo", "limit": 2}).json()
+    assert api["total"] == 3 and len(api["messages"]) == 2
+    request_id = client.get("/portal/api/messages", params={"target": "Echo", "limit": 1}).json()["messages"][0]["id"]
+    resent = client.post(f"/portal/messages/{request_id}/resend", data={"csrf_token": csrf})
+    session_id = int(re.search(r"/portal/trace/(\d+)", str(resent.url)).group(1))
+    messages = client.get(f"/portal/api/sessions/{session_id}").json()["messages"]
+    assert [m["type"] for m in messages] == ["Request", "Response"]
+    assert messages[1]["body"]["output"] == {"echo": "three"}
+    trace = client.get(f"/portal/trace/{failed['session_id']}")
+    assert 'class="message request error"' in trace.text
+
+
+def test_event_log_filters_and_tail(portal_host: InProcessHost) -> None:  # noqa: F811
+    client, csrf = logged_in(portal_host)
+    client.post("/portal/production/start", data={"csrf_token": csrf})
+    last = client.get("/portal/api/log", params={"top": 1}).json()[0]["id"]
+    portal_host.log("Warning", "Echo", "disk almost full")
+    portal_host.log("Info", "Tuning", "step=1 loss=1.0")
+    tail = client.get("/portal/api/log", params={"since_id": last}).json()
+    assert [e["text"] for e in tail] == ["disk almost full", "step=1 loss=1.0"]
+    warnings = client.get("/portal/api/log", params={"type": "Warning", "item": "Echo"}).json()
+    assert [e["text"] for e in warnings] == ["disk almost full"]
+    page = client.get("/portal/log", params={"item": "Tuning"})
+    assert "step=1 loss=1.0" in page.text and "disk almost full" not in page.text
+
+
+@pytest.mark.parametrize("path", ["/portal/", "/portal/test", "/portal/messages", "/portal/log", "/portal/training",
+                                  "/portal/models", "/portal/data", "/portal/export", "/portal/items/Echo"])
+def test_every_page_renders_with_local_assets_only(portal_host: InProcessHost, path: str) -> None:  # noqa: F811
+    client, _csrf = logged_in(portal_host)
+    page = client.get(path)
+    assert page.status_code == 200
+    assert not re.search(r'(src|href)="(https?:)?//', page.text)
