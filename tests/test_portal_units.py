@@ -1,0 +1,95 @@
+"""The portal's pure pieces: training progress parsing, metrics table, model folders, the review
+table summary, images in bodies, the trace diagram and the seed's examples."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from iophost.portal.data_view import review_summary
+from iophost.portal.examples import example_body
+from iophost.portal.messages import MessageView, body_images, image_bytes, message_from_row
+from iophost.portal.models_view import list_models
+from iophost.portal.trace import participants, sequence_svg
+from iophost.portal.training import curves_from_log, metrics_table, parse_progress
+
+
+def test_progress_lines_in_key_value_and_trainer_dict_form() -> None:
+    assert parse_progress("step=4 epoch=0.5 loss=1.52") == {"step": 4.0, "epoch": 0.5, "loss": 1.52}
+    assert parse_progress("{'loss': 1.2, 'grad_norm': 3.1, 'learning_rate': 0.01, 'epoch': 1.0}")["loss"] == 1.2
+    assert parse_progress("model bert loaded from /x/y with 5 labels") == {}
+    curves = curves_from_log(["started", "step=1 loss=2.0", "step=2 loss=1.5 eval_accuracy=0.4",
+                              "{'eval_loss': 1.4, 'eval_runtime': 0.2, 'epoch': 1.0, 'step': 3}"])
+    assert curves.x_name == "step"
+    assert curves.series["loss"] == [(1.0, 2.0), (2.0, 1.5)]
+    assert curves.series["eval_loss"] == [(3.0, 1.4)] and "eval_runtime" not in curves.series
+
+
+def test_metrics_table_of_a_train_response() -> None:
+    table = metrics_table({"old_model": {"eval_accuracy": 0.2, "eval_loss": 1.6},
+                           "new_model": {"eval_accuracy": 0.7, "eval_loss": 0.9, "energy_kwh": 0.002, "co2_kg": 0.0005},
+                           "info": "send OverrideRequest"})
+    assert table.rows == [("eval_accuracy", 0.2, 0.7), ("eval_loss", 1.6, 0.9)]
+    assert (table.energy_kwh, table.co2_kg, table.info) == (0.002, 0.0005, "send OverrideRequest")
+
+
+def test_model_folders_with_sizes_files_and_versions(tmp_path: Path) -> None:
+    (tmp_path / "bert").mkdir()
+    (tmp_path / "bert" / "config.json").write_text('{"model_type": "bert"}')
+    (tmp_path / "bert" / "model.safetensors").write_bytes(b"x" * 1000)
+    (tmp_path / "temp-bert").mkdir()
+    (tmp_path / "temp-bert" / "model.safetensors").write_bytes(b"y" * 10)
+    (tmp_path / "gpt2.incomplete").mkdir()
+    models = list_models(tmp_path)
+    assert [m.name for m in models] == ["bert"]
+    bert = models[0]
+    assert bert.model_type == "bert" and bert.size == 1000 + len('{"model_type": "bert"}')
+    assert {f.path for f in bert.files} == {"config.json", "model.safetensors"}
+    assert [v.name for v in bert.versions] == ["temp-bert"]
+    assert list_models(tmp_path / "missing") == []
+
+
+def test_review_summary_reads_iris_review_from_the_sqlite_file(tmp_path: Path) -> None:
+    path = tmp_path / "iris.sqlite"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE Review (ID INTEGER PRIMARY KEY, ReviewLabel INTEGER, ReviewText TEXT)")
+        for label, text in [(1, "bad"), (5, "great"), (5, "lovely"), (3, "fine")]:
+            connection.exec_driver_sql("INSERT INTO Review (ReviewLabel, ReviewText) VALUES (?, ?)", (label, text))
+    summary = review_summary(f"sqlite:///{path}", sample_size=2)
+    assert summary.error == "" and summary.count == 4
+    assert summary.histogram == [(1, 1), (3, 1), (5, 2)]
+    assert len(summary.sample) == 2 and set(summary.sample[0]) == {"ReviewLabel", "ReviewText"}
+    missing = review_summary(f"sqlite:///{tmp_path / 'none.sqlite'}")
+    assert "no database file" in missing.error and not (tmp_path / "none.sqlite").exists()
+
+
+def test_images_in_bodies_are_found_and_decoded() -> None:
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
+    body = {"output": {"objects": [], "image_png_base64": png}, "segments": [{"mask_png_base64": png}]}
+    assert [name for name, _ in body_images(body)] == ["output.image_png_base64", "segments[0].mask_png_base64"]
+    assert image_bytes(body, "segments[0].mask_png_base64").startswith(b"\x89PNG")
+    assert image_bytes(body, "output.other") is None
+
+
+def test_trace_diagram_draws_errors_in_red_and_links_every_message() -> None:
+    request = message_from_row({"id": 7, "session_id": 7, "source_config_name": "Portal Test",
+                                "target_config_name": "Tiny gpt2", "type": "Request", "status": "Error",
+                                "is_error": True, "body_class_name": "msg.MLRequest", "body": {}})
+    response = MessageView(id=8, session_id=7, source="Tiny gpt2", target="Portal Test", type="Response",
+                           status="Completed", body_class="msg.MLResponse")
+    svg = sequence_svg([response, request])
+    assert participants([request, response]) == ["Portal Test", "Tiny gpt2"]
+    assert 'class="message request error" data-message-id="7"' in svg
+    assert 'class="message response" data-message-id="8"' in svg
+    assert svg.index("[7] MLRequest (Error)") < svg.index("[8] MLResponse")
+
+
+def test_examples_are_the_seeds_by_class_and_task() -> None:
+    assert example_body("msg.MLRequest", "fill-mask") == {"inputs": "George Washington lived in [MASK]."}
+    assert example_body("msg.MLRequest", "text-generation")["num_return_sequences"] == 3
+    assert example_body("msg.TrainRequest")["table"] == "iris.Review"
+    assert example_body("msg.OverrideRequest") == {}
+    assert example_body("msg.HFRequest")["api_key"] == ""
