@@ -145,6 +145,22 @@ def test_a_detection_image_is_shown_and_downloadable(page, portal_server: Portal
     shot(page, "06-detection-image")
 
 
+def test_event_log_tails_live_and_messages_are_searchable(page, portal_server: PortalServer) -> None:  # noqa: F811
+    page.goto(f"{portal_server.url}/portal/log")
+    page.wait_for_selector("#log-table tbody tr")
+    portal_server.host.log("Warning", "Echo", "live tail works")
+    page.wait_for_selector("#log-table tbody tr.new >> text=live tail works", timeout=10_000)
+    shot(page, "07-event-log")
+    page.goto(f"{portal_server.url}/portal/messages")
+    page.select_option("select[name=status]", "Completed")
+    page.fill("input[name=target]", "Tiny gpt2")
+    page.click("#message-filters button[type=submit]")
+    page.wait_for_selector("#message-table tbody tr")
+    rows = page.locator("#message-table tbody tr")
+    assert rows.count() >= 1 and all("Tiny gpt2" in rows.nth(i).inner_text() for i in range(rows.count()))
+    shot(page, "08-messages")
+
+
 @pytest.fixture
 def evil_site() -> Iterator[str]:
     """A page on another origin that auto-submits a form post to the portal."""
