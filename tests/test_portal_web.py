@@ -110,6 +110,19 @@ def test_settings_changes_persist_across_restarts_and_show_in_the_export(
     assert settings_file.read_text() == before
 
 
+def test_the_settings_editor_never_shows_a_secret_and_keeps_it_on_save(
+        portal_host: InProcessHost) -> None:  # noqa: F811
+    client, csrf = logged_in(portal_host)
+    client.post("/portal/items/Echo/settings", data={"csrf_token": csrf, "percent_settings": "api_key=hf_SECRET",
+                                                     "pool_size": "1", "enabled": "1"})
+    page = client.get("/portal/items/Echo")
+    assert "hf_SECRET" not in page.text and "api_key=********" in page.text
+    assert "hf_SECRET" not in client.get("/portal/export").text
+    client.post("/portal/items/Echo/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
+                                                     "percent_settings": "api_key=********\nretries=2"})
+    assert portal_host.production.item("Echo").host_settings["%settings"] == "api_key=hf_SECRET\nretries=2"
+
+
 def test_disable_and_enable_an_item(portal_host: InProcessHost) -> None:  # noqa: F811
     client, csrf = logged_in(portal_host)
     client.post("/portal/production/start", data={"csrf_token": csrf})

@@ -7,6 +7,7 @@ from typing import Any
 from iop.production.component import ComponentRef
 
 from .examples import KNOWN_REQUEST_CLASSES, default_request_class, example_body
+from .secrets_mask import mask_lines
 
 PERCENT_SETTINGS = "%settings"
 
@@ -23,7 +24,13 @@ def percent_settings(item: ComponentRef) -> dict[str, str]:
 
 def other_settings_text(item: ComponentRef) -> str:
     """The Host settings other than ``%settings``, one ``Name=value`` line each."""
-    return "\n".join(f"{key}={value}" for key, value in item.host_settings.items() if key != PERCENT_SETTINGS)
+    return mask_lines("\n".join(f"{key}={value}" for key, value in item.host_settings.items()
+                                 if key != PERCENT_SETTINGS))
+
+
+def percent_settings_text(item: ComponentRef) -> str:
+    """The ``%settings`` text as the editor shows it (secret values masked)."""
+    return mask_lines(str(item.host_settings.get(PERCENT_SETTINGS) or ""))
 
 
 def parse_settings_lines(text: str) -> dict[str, str]:

@@ -14,6 +14,7 @@ from ..diagram import item_url
 from ..examples import OVERRIDE_REQUEST
 from ..forms import FormFields
 from ..production_changes import ChangeError
+from ..secrets_mask import MASK, unmask_lines
 
 router = APIRouter()
 
@@ -67,6 +68,13 @@ def _apply_item_change(ctx: PortalContext, name: str) -> None:
 @router.post("/portal/items/{name}/settings")
 def item_settings(name: str, ctx: Ctx, identity: PageUser, form: FormFields) -> Response:
     settings = _settings_of(form)
+    try:
+        current = ctx.host.production.item(name).host_settings
+    except ValueError:
+        current = {}
+    settings[catalog.PERCENT_SETTINGS] = unmask_lines(settings[catalog.PERCENT_SETTINGS],
+                                                      str(current.get(catalog.PERCENT_SETTINGS) or ""))
+    settings.update({key: current[key] for key, value in settings.items() if value == MASK and key in current})
 
     def save() -> None:
         try:

@@ -12,6 +12,7 @@ from ..context import ApiUser, Ctx, PortalContext
 from ..examples import is_long_request
 from ..host import MessageQuery
 from ..messages import image_bytes
+from ..secrets_mask import mask_body, mask_python
 from ..training import curves_from_log, metrics_table
 
 router = APIRouter(prefix="/portal/api")
@@ -43,7 +44,7 @@ def test(target: Annotated[str, Body()], classname: Annotated[str, Body()], ctx:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
     trace = f"/portal/trace/{outcome.session_id}" if outcome.session_id is not None else ""
     return {"session_id": outcome.session_id, "asynchronous": False, "trace_url": trace,
-            "classname": outcome.response_class, "body": outcome.response_body, "error": outcome.error}
+            "classname": outcome.response_class, "body": mask_body(outcome.response_body), "error": outcome.error}
 
 
 @router.get("/messages")
@@ -119,6 +120,6 @@ def examples(ctx: Ctx, _user: ApiUser) -> dict[str, Any]:
 
 @router.get("/export")
 def export(ctx: Ctx, _user: ApiUser) -> Response:
-    return Response(ctx.host.production.to_python(), media_type="text/x-python")
+    return Response(mask_python(ctx.host.production.to_python()), media_type="text/x-python")
 
 

@@ -15,6 +15,7 @@ from ..diagram import production_svg
 from ..host import MessageQuery
 from ..models_view import list_models
 from ..production_changes import component_classes
+from ..secrets_mask import mask_python
 from ..trace import sequence_svg
 
 router = APIRouter()
@@ -47,7 +48,7 @@ def production_page(request: Request, ctx: Ctx, identity: PageUser) -> Response:
 def item_page(name: str, request: Request, ctx: Ctx, identity: PageUser) -> Response:
     item = _item_or_404(ctx, name)
     return render(request, ctx, identity, "item.html", item=item, state=ctx.host.item_states().get(name, "stopped"),
-                  percent_settings=str(item.host_settings.get(catalog.PERCENT_SETTINGS) or ""),
+                  percent_settings=catalog.percent_settings_text(item),
                   other_settings=catalog.other_settings_text(item), class_name=catalog.item_class_name(item),
                   tuning=catalog.is_tuning_item(item))
 
@@ -121,4 +122,4 @@ def data_page(request: Request, ctx: Ctx, identity: PageUser) -> Response:
 
 @router.get("/portal/export", response_class=HTMLResponse)
 def export_page(request: Request, ctx: Ctx, identity: PageUser) -> Response:
-    return render(request, ctx, identity, "export.html", python=ctx.host.production.to_python())
+    return render(request, ctx, identity, "export.html", python=mask_python(ctx.host.production.to_python()))
