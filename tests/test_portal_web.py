@@ -123,6 +123,16 @@ def test_the_settings_editor_never_shows_a_secret_and_keeps_it_on_save(
     assert portal_host.production.item("Echo").host_settings["%settings"] == "api_key=hf_SECRET\nretries=2"
 
 
+def test_an_item_that_fails_to_start_shows_error_and_its_log(portal_host: InProcessHost) -> None:  # noqa: F811
+    client, csrf = logged_in(portal_host)
+    client.post("/portal/items/Tiny%20gpt2/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
+                                                           "percent_settings": "name=no-such-model\ntask=fill-mask"})
+    client.post("/portal/production/start", data={"csrf_token": csrf})
+    assert portal_host.item_states()["Tiny gpt2"] == "error"
+    page = client.get("/portal/items/Tiny%20gpt2")
+    assert 'badge state-error' in page.text and "no-such-model" in page.text and "failed to start" in page.text
+
+
 def test_disable_and_enable_an_item(portal_host: InProcessHost) -> None:  # noqa: F811
     client, csrf = logged_in(portal_host)
     client.post("/portal/production/start", data={"csrf_token": csrf})
@@ -153,6 +163,10 @@ def test_messages_search_paging_and_resend(portal_host: InProcessHost) -> None: 
     assert "Messages <span class=\"muted\">(3)</span>" in page.text
     errors = client.get("/portal/messages", params={"status": "Error"})
     assert "(1)" in errors.text and "Tiny gpt2" in errors.text
+    future = client.get("/portal/messages", params={"since": "2999-01-01T00:00:00"})
+    assert "(0)" in future.text and "No message matches" in future.text
+    past = client.get("/portal/messages", params={"since": "2000-01-01T00:00", "until": "2999-01-01T00:00"})
+    assert "(7)" in past.text
     api = client.get("/portal/api/messages", params={"source": "Echo", "limit": 2}).json()
     assert api["total"] == 3 and len(api["messages"]) == 2
     request_id = client.get("/portal/api/messages", params={"target": "Echo", "limit": 1}).json()["messages"][0]["id"]

@@ -50,7 +50,7 @@ def item_page(name: str, request: Request, ctx: Ctx, identity: PageUser) -> Resp
     return render(request, ctx, identity, "item.html", item=item, state=ctx.host.item_states().get(name, "stopped"),
                   percent_settings=catalog.percent_settings_text(item),
                   other_settings=catalog.other_settings_text(item), class_name=catalog.item_class_name(item),
-                  tuning=catalog.is_tuning_item(item))
+                  tuning=catalog.is_tuning_item(item), log=ctx.host.log_entries(top=10, item=name))
 
 
 @router.get("/portal/test", response_class=HTMLResponse)

@@ -36,7 +36,11 @@
         body: { target: item.value, classname: klass.value, body: parsed } });
       if (result.trace_url) { trace.href = result.trace_url; trace.hidden = false; }
       if (result.asynchronous) {
-        status.textContent = `Sent asynchronously in session ${result.session_id}.`;
+        status.textContent = `Sent asynchronously in session ${result.session_id}. `;
+        if (klass.value === "msg.TrainRequest") {
+          status.append(portal.el("a", { href: `/portal/training?item=${encodeURIComponent(item.value)}`,
+            id: "test-training", text: "Watch the training" }));
+        }
         trace.textContent = "Follow it in the Visual Trace";
       } else if (result.error) {
         status.textContent = "Error"; status.className = "error-text"; output.textContent = result.error;
