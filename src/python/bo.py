@@ -16,7 +16,18 @@ from iop import BusinessOperation
 from mlcore.coercion import coerce
 from mlcore.inference_api import DEFAULT_API_BASE, call_inference_api, resolve_key
 from mlcore.pipelines import load_pipeline, run_pipeline
-from msg import HFRequest, HFResponse, MLRequest, MLResponse
+from msg import (
+    HFRequest,
+    HFResponse,
+    MLRequest,
+    MLResponse,
+    OverrideRequest,
+    OverrideResponse,
+    RollbackRequest,
+    RollbackResponse,
+    TrainRequest,
+    TrainResponse,
+)
 
 #: ``src/model/``: the model cache, the same relative place on IRIS (/irisdev/app) and locally.
 DEFAULT_MODEL_PATH = str(Path(__file__).resolve().parents[1] / "model")
@@ -77,13 +88,27 @@ class MLOperation(BusinessOperation):
 
 
 class TuningOperation(BusinessOperation):
-    """Fine-tunes ``<path>/<model_name>`` on rows of a SQL table."""
+    """Fine-tunes ``<path>/<model_name>`` on rows of a SQL table; promotes or rolls back the result."""
 
     path: str = DEFAULT_MODEL_PATH
     model_name: str = "bert-base-cased"
     num_labels: str = "5"
+    #: SQLAlchemy URL of the database holding the table; empty: $DATABASE_URL, else var/iris.sqlite.
+    db_url: str = ""
+    #: Seed of the train/test split and of the training (a request's "seed" overrides it).
+    seed: str = "42"
+    #: Where the electricity comes from (ISO 3166 alpha-3), for codecarbon's carbon intensity.
+    country_iso_code: str = "FRA"
+    measure_energy: str = "true"
+    #: How many replaced models an OverrideRequest keeps for RollbackRequest.
+    keep_versions: str = "3"
+    #: At most one training progress line per this many seconds in the log.
+    progress_seconds: str = "5"
 
     def on_init(self) -> None:
+        self._load()
+
+    def _load(self) -> None:
         from mlcore.tuning import load_classifier
 
         model_dir = Path(self.path) / self.model_name
@@ -94,3 +119,47 @@ class TuningOperation(BusinessOperation):
             self.log_error(f"model {self.model_name!r} not loaded: {exc}")
             raise
         self.log_info(f"{self.model_name} loaded from {model_dir} with {self.num_labels} labels")
+
+    def on_train_request(self, request: TrainRequest) -> TrainResponse:
+        from mlcore.database import create_db_engine
+        from mlcore.tuning import TuningConfig, train_from_table
+
+        config = TuningConfig(model_root=Path(self.path), model_name=self.model_name, seed=int(coerce(self.seed)),
+                              country_iso_code=self.country_iso_code,
+                              measure_energy=bool(coerce(self.measure_energy)),
+                              progress_every_s=float(coerce(self.progress_seconds)))
+        engine = create_db_engine(self.db_url or None)
+        try:
+            outcome = train_from_table(engine, self._model, self._tokenizer, vars(request), config, self.log_info)
+        finally:
+            engine.dispose()
+        self.log_info(f"old model {outcome.old_metrics} → new model {outcome.new_metrics}; {outcome.info}")
+        return TrainResponse(old_model=outcome.old_metrics, new_model=outcome.new_metrics, info=outcome.info,
+                             rows=outcome.rows, train_rows=outcome.train_rows, test_rows=outcome.test_rows,
+                             duration_s=outcome.duration_s, energy_kwh=outcome.energy.energy_kwh,
+                             co2_kg=outcome.energy.co2_kg, energy=outcome.energy.to_dict(),
+                             saved_to=str(outcome.saved_to), labels=outcome.label2id, arguments=outcome.arguments)
+
+    def on_override_request(self, request: OverrideRequest) -> OverrideResponse:
+        from mlcore.tuning import NoTemporaryModelError, promote
+
+        try:
+            promotion = promote(Path(self.path), self.model_name, int(coerce(self.keep_versions)))
+        except NoTemporaryModelError as exc:
+            return OverrideResponse(text=str(exc))
+        self.log_info(f"temp-{self.model_name} promoted to {promotion.model_dir}; previous model kept in "
+                      f"{promotion.previous}")
+        self._load()
+        return OverrideResponse(text=f"New model promoted to {promotion.model_dir} and reloaded; an MLOperation "
+                                     f"serving it picks it up when restarted.",
+                                previous_version=str(promotion.previous or ""))
+
+    def on_rollback_request(self, request: RollbackRequest) -> RollbackResponse:
+        from mlcore.tuning import rollback
+
+        result = rollback(Path(self.path), self.model_name)
+        self.log_info(f"{result.restored.name} restored to {result.model_dir}; replaced model moved to "
+                      f"{result.replaced_to}")
+        self._load()
+        return RollbackResponse(text=f"Previous model restored to {result.model_dir} and reloaded; the replaced "
+                                     f"model is in {result.replaced_to}.", restored_version=result.restored.name)

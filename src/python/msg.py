@@ -60,6 +60,20 @@ class TrainResponse(Message):
     old_model: dict[str, Any] = field(default_factory=dict)
     new_model: dict[str, Any] = field(default_factory=dict)
     info: str = ""
+    #: Rows read from the table, and how they were split.
+    rows: int = 0
+    train_rows: int = 0
+    test_rows: int = 0
+    #: Wall time of the whole request, energy and CO2 of tokenizing, evaluating, training and saving.
+    duration_s: float = 0.0
+    energy_kwh: float | None = None
+    co2_kg: float | None = None
+    #: Per-device energy and how codecarbon obtained each figure (measured or estimated).
+    energy: dict[str, Any] = field(default_factory=dict)
+    #: The folder of the new model (``temp-<model_name>``), its labels, the TrainingArguments used.
+    saved_to: str = ""
+    labels: dict[str, int] = field(default_factory=dict)
+    arguments: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,3 +84,16 @@ class OverrideRequest(Message):
 @dataclass
 class OverrideResponse(Message):
     text: str = ""
+    #: Where the model it replaced is kept (restorable with a RollbackRequest); empty when none.
+    previous_version: str = ""
+
+
+@dataclass
+class RollbackRequest(Message):
+    """Put the previous model back in use (undo the last OverrideRequest)."""
+
+
+@dataclass
+class RollbackResponse(Message):
+    text: str = ""
+    restored_version: str = ""

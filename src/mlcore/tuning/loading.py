@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .pipelines import ModelLoadError
+from ..pipelines import ModelLoadError
 
 
 def load_classifier(model_dir: Path, num_labels: int, options: dict[str, Any] | None = None) -> tuple[Any, Any]:

@@ -1,0 +1,163 @@
+"""TuningOperation end to end on a tiny model: the seed's TrainRequest on SQLite and PostgreSQL,
+learning, energy figures, override and rollback, and requests refused before anything is written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+pytest.register_assert_rewrite("tuning_fixtures")  # imported here before pytest loads it as a plugin
+
+import bo  # noqa: E402
+from components import call, started  # noqa: E402
+from msg import OverrideResponse, RollbackResponse, TrainResponse  # noqa: E402
+from tuning_fixtures import MODEL_NAME  # noqa: E402
+
+pytest_plugins = ["tuning_fixtures"]
+
+#: The seed README's request, character for character.
+SEED_TRAIN_REQUEST = """{
+    "columns":"ReviewLabel,ReviewText",
+    "table":"iris.Review",
+    "limit":20,
+    "p_of_train":0.8,
+
+    "output_dir":"/irisdev/app/src/model/checkpoints",
+    "evaluation_strategy":"steps",
+    "learning_rate":0.01,
+    "num_train_epochs":1
+}"""
+SEED_NO_TEMPORARY_MODEL = "No temporary model detected, run a training first."
+#: A request the tiny model reliably learns from in a couple of seconds.
+LEARNING_REQUEST = {"columns": "ReviewLabel,ReviewText", "table": "iris.Review", "p_of_train": 0.7,
+                    "learning_rate": 5e-3, "num_train_epochs": 15}
+
+
+def _operation(model_path: Path, db_url: str, *extra: str):
+    lines = [f"path={model_path}", f"model_name={MODEL_NAME}", "num_labels=5", f"db_url={db_url}",
+             "progress_seconds=0", *extra]
+    return started(bo.TuningOperation, "\n".join(lines))
+
+
+def _weights(folder: Path) -> str:
+    return hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+
+
+def _tree(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_size for p in sorted(root.rglob("*"))}
+
+
+def _check_seed_response(response: TrainResponse, model_path: Path) -> None:
+    assert isinstance(response, TrainResponse)
+    assert (response.rows, response.train_rows, response.test_rows) == (20, 16, 4)
+    for metrics in (response.old_model, response.new_model):
+        assert set(metrics) == {"accuracy", "precision", "f1", "loss"}
+        assert all(0.0 <= metrics[name] <= 1.0 for name in ("accuracy", "precision", "f1"))
+        assert metrics["loss"] > 0
+    assert "send an OverrideRequest to keep the new model" in response.info
+    # plausible for seconds of CPU work: above zero, far below a kettle boiling (0.1 kWh)
+    assert 0 < response.energy_kwh < 1e-3
+    assert 0 < response.co2_kg < response.energy_kwh
+    assert response.energy["country_iso_code"] == "FRA"
+    assert "cpu" in response.energy["methods"]
+    assert 0 < response.duration_s < 120
+    temp = model_path / f"temp-{MODEL_NAME}"
+    assert Path(response.saved_to) == temp
+    config = json.loads((temp / "config.json").read_text())
+    # labels 1..5 were trained as ids 0..4; pipelines answer with the real labels
+    assert config["id2label"] == {str(i): str(i + 1) for i in range(5)}
+    assert config["label2id"] == {str(i + 1): i for i in range(5)}
+    assert response.arguments["eval_strategy"] == "steps"  # the legacy name was mapped
+    assert response.arguments["per_device_train_batch_size"] == 4  # the seed's rule for 20 rows
+    json.dumps(vars(response), default=str)
+
+
+def test_seed_train_request_verbatim_on_sqlite(model_path, sqlite_reviews):
+    op = _operation(model_path, sqlite_reviews)
+    response = call(op, "msg.TrainRequest", SEED_TRAIN_REQUEST)
+    _check_seed_response(response, model_path)
+    assert not Path("/irisdev").exists()  # the seed's container path is mapped, not created
+    assert not (model_path / "checkpoints").exists()  # no checkpoint was asked for
+    logs = op.log_records.messages(logging.INFO)
+    assert any(m.startswith("evaluation (old model)") and "eval_accuracy=" in m for m in logs)
+    assert any(m.startswith("step=") and "loss=" in m and "learning_rate=" in m and "ETA" in m for m in logs)
+    assert any(m.startswith("evaluation (new model)") for m in logs)
+    assert any(m.startswith("energy: energy=") and "kWh" in m for m in logs)
+
+
+def test_seed_train_request_verbatim_on_postgresql(model_path, postgres_reviews):
+    op = _operation(model_path, postgres_reviews)
+    _check_seed_response(call(op, "msg.TrainRequest", SEED_TRAIN_REQUEST), model_path)
+
+
+def test_the_new_model_beats_the_old_and_the_model_in_use_is_unchanged(model_path, sqlite_reviews):
+    op = _operation(model_path, sqlite_reviews, "measure_energy=false")
+    before = _weights(model_path / MODEL_NAME)
+    response = call(op, "msg.TrainRequest", LEARNING_REQUEST)
+    assert (response.rows, response.test_rows) == (60, 18)
+    assert response.new_model["accuracy"] >= response.old_model["accuracy"] + 0.3
+    assert response.new_model["loss"] < response.old_model["loss"]
+    assert response.energy_kwh is None and "switched off" in response.energy["note"]
+    assert _weights(model_path / MODEL_NAME) == before  # nothing promoted without an OverrideRequest
+    assert op._model.config.id2label[0] == "LABEL_0"
+
+
+def test_override_promotes_keeps_the_previous_and_rollback_restores(model_path, sqlite_reviews):
+    op = _operation(model_path, sqlite_reviews, "measure_energy=false", "keep_versions=2")
+    original = _weights(model_path / MODEL_NAME)
+    call(op, "msg.TrainRequest", LEARNING_REQUEST)
+    trained = _weights(model_path / f"temp-{MODEL_NAME}")
+
+    promoted = call(op, "msg.OverrideRequest", "{}")
+    assert isinstance(promoted, OverrideResponse)
+    assert _weights(model_path / MODEL_NAME) == trained
+    assert not (model_path / f"temp-{MODEL_NAME}").exists()
+    assert _weights(Path(promoted.previous_version)) == original
+    assert op._model.config.id2label[0] == "1"  # the operation reloaded the promoted model
+
+    again = call(op, "msg.OverrideRequest", "{}")
+    assert again.text == SEED_NO_TEMPORARY_MODEL
+
+    restored = call(op, "msg.RollbackRequest", "{}")
+    assert isinstance(restored, RollbackResponse)
+    assert _weights(model_path / MODEL_NAME) == original
+    assert op._model.config.id2label[0] == "LABEL_0"
+    # the rolled-back model waits in temp- again: an override would bring it back
+    assert _weights(model_path / f"temp-{MODEL_NAME}") == trained
+    with pytest.raises(Exception, match="nothing to roll back to"):
+        call(op, "msg.RollbackRequest", "{}")
+
+
+BAD_REQUESTS = [
+    ({"table": "iris.Nope"}, "unknown table 'iris.Nope'"),
+    ({"table": "nowhere.Review"}, "no schema 'nowhere'"),
+    ({"table": "iris.Review; DROP TABLE iris.Review"}, "unknown table"),
+    ({"columns": "ReviewLabel,Nope"}, "unknown column 'Nope'"),
+    ({"columns": "ReviewLabel,ReviewText FROM iris.Review --"}, "unknown column"),
+    ({"columns": "ReviewText"}, "columns must name two columns"),
+    ({"p_of_train": 0}, "p_of_train must be a fraction strictly between 0 and 1"),
+    ({"p_of_train": 1}, "p_of_train must be"),
+    ({"p_of_train": 1.5}, "p_of_train must be"),
+    ({"limit": -3}, "limit must be a positive"),
+    ({"learning_rat": 0.01, "warmup_step": 2}, "unknown TrainingArguments key(s) 'learning_rat', 'warmup_step'"),
+    ({"limit": 3}, "3 usable row(s): at least 5 are needed"),
+    ({"lr_scheduler_type": "sideways"}, "TrainingArguments refused"),
+]
+
+
+@pytest.mark.parametrize(("change", "message"), BAD_REQUESTS, ids=[m for _, m in BAD_REQUESTS])
+def test_bad_requests_are_refused_clearly_and_change_nothing_on_disk(model_path, sqlite_reviews, change, message):
+    op = _operation(model_path, sqlite_reviews, "measure_energy=false")
+    before = _tree(model_path)
+    request = json.loads(SEED_TRAIN_REQUEST) | change
+    with pytest.raises(ValueError) as refused:
+        call(op, "msg.TrainRequest", request)
+    assert message in str(refused.value)
+    assert _tree(model_path) == before
+    assert not Path("/irisdev").exists()
+    # the database was not touched either (no DROP went through)
+    assert call(op, "msg.OverrideRequest", "{}").text == SEED_NO_TEMPORARY_MODEL

@@ -1,0 +1,150 @@
+"""The tuning core's pure pieces: batch rule, legacy names, split, labels, output folder,
+progress throttling, and folder swaps of promotion and rollback."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from mlcore.tuning import NoTemporaryModelError, TrainingArgumentsError, promote, rollback
+from mlcore.tuning.arguments import map_legacy_names, plan_arguments, resolve_output_dir, seed_batch_size
+from mlcore.tuning.errors import LabelError
+from mlcore.tuning.model_versions import exchange, list_versions, save_temporary
+from mlcore.tuning.progress import ProgressLogger
+from mlcore.tuning.training_data import encode_labels, stratified_split
+
+
+@pytest.mark.parametrize(("rows", "batch"), [(20, 4), (1000, 25), (13, 1), (1, 1), (100, 5), (4096, 16), (3600, 30)])
+def test_the_seeds_batch_rule(rows, batch):
+    assert seed_batch_size(rows) == batch
+
+
+def test_legacy_names_are_mapped_to_todays_training_arguments():
+    mapped = map_legacy_names({"evaluation_strategy": "steps", "group_by_length": True, "tokenizer": "tok",
+                               "no_cuda": True, "overwrite_output_dir": True, "learning_rate": 0.01})
+    assert mapped.values == {"eval_strategy": "steps", "train_sampling_strategy": "group_by_length",
+                             "use_cpu": True, "learning_rate": 0.01}
+    assert mapped.tokenizer == "tok"
+    assert any("overwrite_output_dir ignored" in note for note in mapped.notes)
+
+
+def test_unknown_keys_are_refused_all_named():
+    with pytest.raises(TrainingArgumentsError, match="'colour', 'evaluation_stratgy'"):
+        map_legacy_names({"evaluation_stratgy": "steps", "colour": "red", "learning_rate": 0.1})
+
+
+def test_planned_arguments_keep_the_requests_values_and_add_ours():
+    planned = plan_arguments({"eval_strategy": "steps", "per_device_train_batch_size": 8}, rows=100,
+                             train_rows=80, seed=7, use_gpu=False)
+    assert planned["per_device_train_batch_size"] == 8
+    assert planned["per_device_eval_batch_size"] == 5  # the seed's rule where the request is silent
+    assert planned["train_sampling_strategy"] == "group_by_length"
+    assert planned["save_strategy"] == "no" and planned["report_to"] == "none" and planned["seed"] == 7
+    assert planned["eval_steps"] == 8  # 10 steps/epoch x 3 epochs, evaluated 4 times, not every logging step
+
+
+def test_output_dir_outside_this_machine_is_mapped_under_the_model_path(tmp_path):
+    assert resolve_output_dir("/irisdev/app/src/model/checkpoints", tmp_path) == tmp_path / "checkpoints"
+    assert resolve_output_dir(str(tmp_path / "out"), tmp_path / "m") == tmp_path / "out"
+    assert resolve_output_dir("ckpt", tmp_path) == tmp_path / "ckpt"
+    assert resolve_output_dir(None, tmp_path) == tmp_path / "checkpoints"
+
+
+def test_split_is_stratified_shuffled_and_reproducible():
+    labels = [0] * 50 + [1] * 30 + [2] * 20  # sorted, as a table ordered by label would be
+    train, test = stratified_split(labels, 0.8, seed=1)
+    assert sorted(train + test) == list(range(100))
+    assert Counter(labels[i] for i in test) == {0: 10, 1: 6, 2: 4}
+    assert test != sorted(test)
+    assert stratified_split(labels, 0.8, seed=1) == (train, test)
+    assert stratified_split(labels, 0.8, seed=2) != (train, test)
+
+
+def test_split_of_few_rows_keeps_a_training_row_per_class():
+    labels = [0, 1, 2, 3, 4, 0, 1, 2, 3, 4]
+    train, test = stratified_split(labels, 0.8, seed=0)
+    assert len(test) == 2 and len(train) == 8
+    assert {labels[i] for i in train} == {0, 1, 2, 3, 4}
+
+
+def test_labels_one_to_k_become_ids_and_text_labels_get_a_map():
+    ids, label_map = encode_labels([1, 5, 3], num_labels=5)
+    assert ids == [0, 4, 2] and label_map.label2id["5"] == 4
+    ids, label_map = encode_labels(["pos", "neg", "pos"], num_labels=2)
+    assert ids == [1, 0, 1] and label_map.id2label == {0: "neg", 1: "pos"}
+    id2label, label2id = label_map.for_config(3)
+    assert id2label == {0: "neg", 1: "pos", 2: "LABEL_2"}
+    # a model trained before keeps its ids for the same names
+    ids, _ = encode_labels(["neg", "pos"], num_labels=2, known={"pos": 0, "neg": 1})
+    assert ids == [1, 0]
+
+
+def test_labels_out_of_range_are_refused():
+    with pytest.raises(LabelError, match="1..5"):
+        encode_labels([1, 7], num_labels=5)
+    with pytest.raises(LabelError, match="3 distinct labels"):
+        encode_labels(["a", "b", "c"], num_labels=2)
+
+
+def test_progress_lines_are_throttled_but_evaluations_and_the_end_always_logged():
+    now = [0.0]
+    lines: list[str] = []
+    progress = ProgressLogger(lines.append, every_s=5.0, clock=lambda: now[0])
+    args = SimpleNamespace(num_train_epochs=1, per_device_train_batch_size=4, learning_rate=0.01)
+    state = SimpleNamespace(max_steps=10, global_step=0, epoch=0.0)
+    progress.on_train_begin(args, state, None)
+    for step in range(1, 11):
+        now[0] = step * 1.0
+        state.global_step, state.epoch = step, step / 10
+        progress.on_log(args, state, None, logs={"loss": 2.0 - step / 10, "learning_rate": 0.01})
+    progress.on_evaluate(args, state, None, metrics={"eval_loss": 1.0, "eval_accuracy": 0.5, "eval_runtime": 0.1})
+    progress.on_train_end(args, state, None)
+    step_lines = [line for line in lines if line.startswith("step=")]
+    assert [line.split()[0] for line in step_lines] == ["step=1/10", "step=6/10", "step=10/10"]
+    assert "ETA 0m05s" in step_lines[0] or "ETA 0m09s" in step_lines[0]
+    assert any("eval_accuracy=0.5000" in line and "runtime" not in line for line in lines)
+    assert lines[-1].startswith("training done: step=10")
+
+
+def _model(folder: Path, marker: str) -> Path:
+    folder.mkdir(parents=True)
+    (folder / "config.json").write_text(marker)
+    return folder
+
+
+def test_exchange_swaps_two_folders(tmp_path):
+    first, second = _model(tmp_path / "a", "A"), _model(tmp_path / "b", "B")
+    if not exchange(first, second):
+        pytest.skip("renameat2(RENAME_EXCHANGE) not supported here")
+    assert (first / "config.json").read_text() == "B" and (second / "config.json").read_text() == "A"
+
+
+def test_promotions_keep_a_bounded_number_of_versions_and_rollback_walks_back(tmp_path):
+    _model(tmp_path / "m", "v0")
+    with pytest.raises(NoTemporaryModelError, match="No temporary model detected, run a training first."):
+        promote(tmp_path, "m")
+    for version in range(1, 5):
+        save_temporary(tmp_path, "m", lambda folder, v=version: _model(folder, f"v{v}"))
+        promote(tmp_path, "m", keep_versions=2)
+    assert (tmp_path / "m" / "config.json").read_text() == "v4"
+    assert [(p / "config.json").read_text() for p in list_versions(tmp_path, "m")] == ["v2", "v3"]
+    rollback(tmp_path, "m")
+    assert (tmp_path / "m" / "config.json").read_text() == "v3"
+    assert (tmp_path / "temp-m" / "config.json").read_text() == "v4"
+    rollback(tmp_path, "m")  # temp-m is taken: v3 goes to the set-aside folder
+    assert (tmp_path / "m" / "config.json").read_text() == "v2"
+    assert list_versions(tmp_path, "m") == []
+    assert not any(p.name.endswith(".incomplete") for p in tmp_path.iterdir())
+
+
+def test_a_failed_save_leaves_no_temporary_model(tmp_path):
+    def broken(folder: Path) -> None:
+        folder.mkdir()
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        save_temporary(tmp_path, "m", broken)
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,77 @@
+"""Fixtures for the tuning tests: a review table with a learnable signal (each label has its own
+words), a tiny classifier whose tokenizer knows those words, databases holding the table."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+import pytest
+
+import tiny_models
+from mlcore.database import create_db_engine, review_table
+from mlcore.reviews_loader import load_reviews
+
+#: Words that give a review's label away; the rest of a review is shared filler.
+LABEL_WORDS = {
+    1: ["awful", "terrible", "disgusting"],
+    2: ["poor", "disappointing", "bland"],
+    3: ["average", "okay", "decent"],
+    4: ["good", "pleasant", "tasty"],
+    5: ["excellent", "wonderful", "perfect"],
+}
+FILLER = ["the", "food", "service", "room", "staff", "was", "and", "we", "had", "a", "dinner", "visit",
+          "hotel", "garage", "place", "really", "quite", "this", "time", "our"]
+MODEL_NAME = "tiny-reviews"
+
+
+def review_rows(per_label: int = 12, seed: int = 0) -> list[tuple[int, str]]:
+    """``per_label`` reviews of each label 1..5, interleaved (1,2,3,4,5,1,2,...) so that the first
+    rows of the table hold every label, of varied lengths so that padding matters."""
+    rng = random.Random(seed)
+    rows = []
+    for index in range(per_label):
+        for label, words in LABEL_WORDS.items():
+            filler = rng.choices(FILLER, k=rng.randint(3, 25))
+            signal = [words[(index + j) % len(words)] for j in range(2)]
+            for word in signal:
+                filler.insert(rng.randint(0, len(filler)), word)
+            rows.append((label, f"Review {index}: " + " ".join(filler) + "."))
+    return rows
+
+
+@pytest.fixture(scope="session")
+def tiny_reviews_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny 5-label BERT classifier (random weights) with a tokenizer trained on the review words."""
+    folder = tmp_path_factory.mktemp("tiny-model") / MODEL_NAME
+    corpus = [text for _, text in review_rows(per_label=12)]
+    return tiny_models.build_text_classifier(folder, num_labels=5, extra_corpus=corpus * 3)
+
+
+@pytest.fixture
+def model_path(tmp_path: Path, tiny_reviews_model: Path) -> Path:
+    """A fresh model path (the ``path`` setting) holding a copy of the tiny classifier."""
+    root = tmp_path / "model"
+    shutil.copytree(tiny_reviews_model, root / MODEL_NAME)
+    return root
+
+
+def fill_reviews(url: str, rows: list[tuple[int, str]]) -> str:
+    engine = create_db_engine(url)
+    review_table().drop(engine, checkfirst=True)
+    load_reviews(engine, rows)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def sqlite_reviews(tmp_path: Path) -> str:
+    """URL of a SQLite database whose ``iris.Review`` holds 60 labelled reviews."""
+    return fill_reviews(f"sqlite:///{tmp_path / 'db' / 'iris.sqlite'}", review_rows())
+
+
+@pytest.fixture
+def postgres_reviews(postgres_url: str) -> str:
+    """URL of the test PostgreSQL server, its ``iris.Review`` refilled with 60 labelled reviews."""
+    return fill_reviews(postgres_url, review_rows())
