@@ -13,8 +13,11 @@ from typing import Any
 
 from iop import BusinessOperation
 
+from iris_trace import for_visual_trace
 from mlcore.coercion import coerce
+from mlcore.images import ImageSourceError, load_image, parse_image_dirs, run_image_pipeline, takes_image
 from mlcore.inference_api import DEFAULT_API_BASE, call_inference_api, resolve_key
+from mlcore.model_cache import DownloadProgress, ensure_model, parse_model_url
 from mlcore.pipelines import load_pipeline, run_pipeline
 from msg import (
     HFRequest,
@@ -63,28 +66,61 @@ class HFOperation(BusinessOperation):
 
 
 class MLOperation(BusinessOperation):
-    """Serves a model of ``<path>/<name>/`` through a ``transformers`` pipeline."""
+    """Serves a model of ``<path>/<name>/`` through a ``transformers`` pipeline.
+
+    With ``model_url`` set, the model is downloaded there first (once: later starts reuse the
+    folder without any request); ``revision`` pins a branch, tag or commit. Image tasks load the
+    request's ``url`` (http(s), or a path under ``misc/`` or the ``allowed_image_dirs`` folders).
+    """
 
     name: str = ""
     path: str = DEFAULT_MODEL_PATH
     task: str = ""
     model_url: str = ""
+    revision: str = ""
+    allowed_image_dirs: str = ""
 
     def on_init(self) -> None:
         self._pipeline = None
+        if not self.name and self.model_url:
+            self.name = parse_model_url(self.model_url).repo_id.rsplit("/", 1)[-1]
         model_dir = Path(self.path) / self.name
         options = user_settings(self)
         try:
+            if self.model_url:
+                ensure_model(self.model_url, model_dir, revision=self.revision or None,
+                             progress=self._log_download_progress, log=self.log_info)
             self._pipeline = load_pipeline(model_dir, self.task, options)
         except Exception as exc:
             self.log_error(f"model {self.name!r} not loaded: {exc}")
             raise
         self.log_info(f"{self.task} pipeline ready from {model_dir} with {options or 'no options'}")
 
+    def _log_download_progress(self, progress: DownloadProgress) -> None:
+        self.log_info(progress.describe())
+
     def on_ml_request(self, request: MLRequest) -> MLResponse:
         arguments = {key: value for key, value in vars(request).items()
                      if value is not None and not key.startswith("_")}
+        if takes_image(getattr(self._pipeline, "task", None) or self.task):
+            return self._image_request(arguments)
         return MLResponse(output=run_pipeline(self._pipeline, arguments), model=self.name, task=self.task)
+
+    def _image_request(self, arguments: dict[str, Any]) -> MLResponse:
+        # Our loader reads the image so local paths are checked against the allowed folders
+        # (handing a path to transformers would let a request read any file).
+        source = arguments.pop("url", None)
+        for key in ("inputs", "images"):
+            if source is None and isinstance(arguments.get(key), str):
+                source = arguments.pop(key)
+        if not isinstance(source, str):
+            raise ImageSourceError(f"the {self.task!r} task needs an image: give \"url\" "
+                                   "(an http(s) URL or a path under misc/ or the allowed_image_dirs folders)")
+        image = load_image(source, parse_image_dirs(self.allowed_image_dirs))
+        answer = run_image_pipeline(self._pipeline, image, arguments)
+        response = MLResponse(output=answer.output, model=self.name, task=self.task,
+                              image_png_base64=answer.image_png_base64)
+        return for_visual_trace(self, response)
 
 
 class TuningOperation(BusinessOperation):

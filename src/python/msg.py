@@ -38,9 +38,13 @@ class MLRequest(Message):
 
 @dataclass
 class MLResponse(Message):
+    """The pipeline's JSON-safe ``output``; for image tasks also the drawn image (boxes, masks) as a
+    base64 PNG, which the portal's trace shows and IRIS's Visual Trace renders (Python.ImageResponse)."""
+
     output: Any = None
     model: str = ""
     task: str = ""
+    image_png_base64: str | None = None
 
 
 @dataclass

@@ -1,0 +1,123 @@
+"""Load the image a request names: an http(s) URL, or a local file inside the allowed folders."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+#: Folder of sample images allowed by default (``misc/`` of the repository).
+DEFAULT_IMAGE_DIR = REPO_ROOT / "misc"
+#: Where the repository lives in the seed's IRIS container; its paths are mapped onto this checkout.
+SEED_APP_ROOT = "/irisdev/app"
+MAX_DOWNLOAD_BYTES = 50 << 20
+
+
+class ImageSourceError(ValueError):
+    """The image could not be read: unreachable URL, HTTP error, missing file or not an image."""
+
+
+class ImageNotAllowed(ImageSourceError, PermissionError):
+    """A local path outside the allowed folders (``misc/`` and the ``allowed_image_dirs`` setting)."""
+
+
+def parse_image_dirs(setting: str | None) -> list[Path]:
+    """The allowed folders: ``misc/`` of the repository plus those of a setting separated by ``,`` or ``;``.
+
+    Args:
+        setting: the ``allowed_image_dirs`` setting's text (may be empty).
+
+    Returns:
+        Absolute folders, the default one first.
+    """
+    extra = [part.strip() for part in (setting or "").replace(";", ",").split(",") if part.strip()]
+    return [DEFAULT_IMAGE_DIR, *(Path(p).expanduser() for p in extra)]
+
+
+def load_image(url: str, allowed_dirs: Sequence[Path] | None = None, timeout: float = 30.0):
+    """Open the image at ``url`` as an RGB ``PIL.Image``.
+
+    Args:
+        url: ``http(s)://...``, ``file://...``, or a path; a relative path is taken from the
+            repository root and the seed's ``/irisdev/app/...`` paths map onto this checkout.
+        allowed_dirs: folders local paths must be inside (default: ``misc/`` of the repository).
+        timeout: seconds to wait for a remote server.
+
+    Returns:
+        The decoded image, EXIF orientation applied.
+
+    Raises:
+        ImageNotAllowed: a local path outside ``allowed_dirs`` (the message names the path).
+        ImageSourceError: the URL or file cannot be read, or is not an image.
+    """
+    text = (url or "").strip()
+    if not text:
+        raise ImageSourceError("the request's url is empty: give an http(s) URL or a path under misc/")
+    scheme = urlsplit(text).scheme.lower()
+    if scheme in ("http", "https"):
+        return _decode(_fetch(text, timeout), text)
+    if scheme == "file":
+        text = unquote(urlsplit(text).path)
+    elif scheme and len(scheme) > 1:  # "c:" is a Windows drive, not a scheme
+        raise ImageSourceError(f"unsupported URL scheme {scheme!r} in {text!r}: use http(s) or a local path")
+    path = resolve_local_path(text, allowed_dirs if allowed_dirs is not None else [DEFAULT_IMAGE_DIR])
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImageSourceError(f"cannot read image file {path}: {exc.strerror or exc}") from exc
+    return _decode(data, str(path))
+
+
+def resolve_local_path(text: str, allowed_dirs: Iterable[Path]) -> Path:
+    """The real path of ``text`` (symbolic links followed), checked to be inside an allowed folder.
+
+    Raises:
+        ImageNotAllowed: outside every allowed folder.
+        ImageSourceError: no such file.
+    """
+    raw = Path(text).expanduser()
+    if text.startswith(SEED_APP_ROOT + "/") and not raw.exists():
+        raw = REPO_ROOT / text[len(SEED_APP_ROOT) + 1:]
+    elif not raw.is_absolute():
+        raw = REPO_ROOT / raw
+    path = raw.resolve()
+    allowed = [Path(d).expanduser().resolve() for d in allowed_dirs]
+    if not any(path.is_relative_to(folder) for folder in allowed):
+        raise ImageNotAllowed(f"image path {text!r} is outside the allowed folders "
+                              f"({', '.join(str(d) for d in allowed)}); add its folder to the "
+                              "allowed_image_dirs setting to allow it")
+    if not path.is_file():
+        raise ImageSourceError(f"no image file at {path}")
+    return path
+
+
+def _fetch(url: str, timeout: float) -> bytes:
+    import requests
+
+    try:
+        with requests.get(url, timeout=timeout, stream=True, headers={"User-Agent": "sustainable-ml/0.1"}) as response:
+            if response.status_code >= 400:
+                raise ImageSourceError(f"HTTP {response.status_code} {response.reason} from {url}")
+            data = bytearray()
+            for chunk in response.iter_content(chunk_size=1 << 16):
+                data.extend(chunk)
+                if len(data) > MAX_DOWNLOAD_BYTES:
+                    raise ImageSourceError(f"{url} is larger than {MAX_DOWNLOAD_BYTES >> 20} MB")
+            return bytes(data)
+    except requests.Timeout as exc:
+        raise ImageSourceError(f"no answer from {url} within {timeout:g} s") from exc
+    except requests.RequestException as exc:
+        raise ImageSourceError(f"could not download {url}: {exc}") from exc
+
+
+def _decode(data: bytes, where: str):
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ImageSourceError(f"{where} is not an image PIL can read: {exc}") from exc
+    return ImageOps.exif_transpose(image).convert("RGB")
