@@ -15,9 +15,9 @@ PALETTE = [(31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 1
 MASK_OPACITY = 0.45
 
 
-def label_colour(label: str) -> tuple[int, int, int]:
-    """A stable colour for a label."""
-    return PALETTE[int(hashlib.md5(str(label).encode()).hexdigest(), 16) % len(PALETTE)]
+def label_colour(label: str, instance: int = 0) -> tuple[int, int, int]:
+    """A stable colour for a label; further instances of the label take the next palette colours."""
+    return PALETTE[(int(hashlib.md5(str(label).encode()).hexdigest(), 16) + instance) % len(PALETTE)]
 
 
 def draw_boxes(image, detections: Sequence[dict[str, Any]]):
@@ -47,6 +47,7 @@ def overlay_masks(image, segments: Sequence[dict[str, Any]]):
     base = image.convert("RGBA")
     font = _font(base)
     captions = []
+    seen: dict[str, int] = {}
     for item in segments:
         mask = item.get("mask")
         if mask is None or not hasattr(mask, "convert"):
@@ -54,7 +55,9 @@ def overlay_masks(image, segments: Sequence[dict[str, Any]]):
         mask = mask.convert("L")
         if mask.size != base.size:
             mask = mask.resize(base.size, Image.NEAREST)
-        colour = label_colour(item.get("label", ""))
+        label = str(item.get("label", ""))
+        colour = label_colour(label, seen.get(label, 0))
+        seen[label] = seen.get(label, 0) + 1
         alpha = mask.point(lambda v: int(255 * MASK_OPACITY) if v > 127 else 0)
         layer = Image.new("RGBA", base.size, (*colour, 0))
         layer.putalpha(alpha)
