@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -230,3 +231,22 @@ def test_progress_of_a_multi_gigabyte_file_is_tens_of_lines():
     last = reports[-1]
     assert last.done and last.percent == 100.0 and 90e6 < last.rate < 110e6
     assert "model.safetensors" in last.describe() and "3.0 GB of 3.0 GB (100%)" in last.describe()
+
+
+def test_download_bert_script_uses_the_same_cache(hub, tmp_path, tiny_bert_folder, capsys, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("download_bert", Path(bo.__file__).parents[1] / "utils" /
+                                                  "download_bert.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    hub.add(HubRepo.from_folder("bert-base-cased", tiny_bert_folder, extra=UNNEEDED_FILES))
+    assert script.main(["--path", str(tmp_path)]) == 0
+    assert (tmp_path / "bert-base-cased" / "model.safetensors").is_file()
+    assert "bert-base-cased ready" in capsys.readouterr().out
+    hub.reset_counts()
+    assert script.main(["--path", str(tmp_path)]) == 0
+    assert hub.requests == []
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert script.main(["--path", str(tmp_path), "--name", "absent"]) == 1
+    assert "offline mode" in capsys.readouterr().err

@@ -1,0 +1,46 @@
+"""Download ``bert-base-cased`` into ``src/model/bert-base-cased`` (the model TuningOperation
+fine-tunes), once, through the same model cache as MLOperation: a second run transfers nothing.
+
+    python src/utils/download_bert.py [--model-url URL] [--name NAME] [--path FOLDER] [--revision REV]
+
+``HF_ENDPOINT``, ``HF_TOKEN`` and ``HF_HUB_OFFLINE`` are honoured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1]
+if str(SRC) not in sys.path:
+    sys.path.insert(0, str(SRC))
+
+from mlcore.model_cache import ModelCacheError, ensure_model  # noqa: E402  (sys.path is set above)
+
+MODEL_URL = "https://huggingface.co/bert-base-cased"
+MODEL_NAME = "bert-base-cased"
+MODEL_PATH = SRC / "model"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the download; returns the process exit status (0 done or already there, 1 failed)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model-url", default=MODEL_URL)
+    parser.add_argument("--name", default=MODEL_NAME)
+    parser.add_argument("--path", type=Path, default=MODEL_PATH)
+    parser.add_argument("--revision", default=None)
+    args = parser.parse_args(argv)
+    try:
+        outcome = ensure_model(args.model_url, args.path / args.name, revision=args.revision,
+                               progress=lambda progress: print(progress.describe(), flush=True),
+                               log=lambda message: print(message, flush=True))
+    except ModelCacheError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.name} ready in {outcome.folder}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
