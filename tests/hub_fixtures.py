@@ -30,6 +30,10 @@ def tiny_bert_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def hub(monkeypatch: pytest.MonkeyPatch, tiny_gpt2_folder: Path, tiny_bert_folder: Path) -> Iterator[HubServer]:
     """A local hub with ``test-org/tiny-gpt2`` (plus unneeded formats) and ``test-org/tiny-bert``,
     selected by ``HF_ENDPOINT``; online, no token."""
+    from huggingface_hub import constants
+
+    # huggingface_hub fetches a telemetry registry from the endpoint it read at import: keep tests off the internet.
+    monkeypatch.setattr(constants, "HF_HUB_DISABLE_TELEMETRY", True)
     with HubServer() as server:
         server.add(HubRepo.from_folder(TINY_GPT2, tiny_gpt2_folder, extra=UNNEEDED_FILES))
         server.add(HubRepo.from_folder(TINY_BERT, tiny_bert_folder))

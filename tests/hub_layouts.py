@@ -24,7 +24,8 @@ UNNEEDED_FILES = {
     "64-8bits.tflite": b"q" * 1000,
 }
 
-#: openai-community/gpt2 on the hub (sizes in bytes, as listed by the hub's API in 2024-2025).
+#: The files of openai-community/gpt2 on the hub with their approximate sizes in bytes (recalled from the
+#: hub's file listing, not fetched here: the tests and bench run without internet).
 GPT2_LAYOUT = {
     ".gitattributes": 445,
     "64-8bits.tflite": 125_162_496,
