@@ -85,6 +85,16 @@ def test_a_deleted_file_is_fetched_again_and_only_it(hub, tmp_path):
     assert any("missing" in m and "tokenizer.json" in m for m in _infos(op))
 
 
+def test_a_changed_file_is_kept_and_reported(hub, tmp_path):
+    started(bo.MLOperation, _gpt2_settings(tmp_path))
+    readme = tmp_path / "gpt2" / "generation_config.json"
+    readme.write_text(readme.read_text().replace("}", ', "max_new_tokens": 4}'))
+    hub.reset_counts()
+    op = started(bo.MLOperation, _gpt2_settings(tmp_path))
+    assert hub.requests == [] and "max_new_tokens" in readme.read_text()
+    assert any("generation_config.json differ" in m and "kept" in m for m in _infos(op))
+
+
 def test_a_dropped_connection_resumes_with_a_range_request(hub, tmp_path, monkeypatch):
     _use_small_chunks(monkeypatch)
     size = len(hub.state.repos[TINY_GPT2].files["model.safetensors"])
@@ -163,15 +173,20 @@ def test_revision_setting_pins_a_commit_and_an_unknown_one_is_named(hub, tmp_pat
     assert not (tmp_path / "other").exists()
 
 
-def test_a_model_copied_by_hand_gets_only_its_missing_files(hub, tmp_path, tiny_gpt2_folder):
+def test_a_model_copied_by_hand_or_fine_tuned_gets_only_its_missing_files(hub, tmp_path, tiny_gpt2_folder):
     import shutil
 
     shutil.copytree(tiny_gpt2_folder, tmp_path / "gpt2")
     (tmp_path / "gpt2" / "generation_config.json").unlink()
+    (tmp_path / "gpt2" / "model.safetensors").unlink()
+    tuned = b"fine-tuned weights of another size"
+    (tmp_path / "gpt2" / "pytorch_model.bin").write_bytes(tuned)  # its own weights, in another format
     outcome = ensure_model(f"https://huggingface.co/{TINY_GPT2}", tmp_path / "gpt2")
     assert outcome.fetched == ["generation_config.json"]
     hub.reset_counts()
     assert ensure_model(TINY_GPT2, tmp_path / "gpt2").source == "cache" and hub.requests == []
+    assert (tmp_path / "gpt2" / "pytorch_model.bin").read_bytes() == tuned
+    assert not (tmp_path / "gpt2" / "model.safetensors").exists()
 
 
 # --- units: URLs, file choice, progress pacing ----------------------------------------------------------------------

@@ -3,7 +3,8 @@
 States of the model folder and what a start does:
 
 - complete (its download record matches and every recorded file is there): nothing, no request;
-- some recorded files missing: fetch those from the recorded commit, nothing else;
+- some recorded files missing: fetch those from the recorded commit, nothing else (files changed
+  since, e.g. fine-tuned weights, are reported and kept);
 - absent: list the repository, fetch the needed files into ``<name>.incomplete/``, verify them,
   write the record, then rename the staging folder to ``<name>`` (one atomic step: the final name
   never holds a half-written model). An interrupted run leaves the staging folder, which the next
@@ -30,7 +31,7 @@ from .errors import ModelDownloadError, ModelNotAvailableOffline, ModelNotFound
 from .progress import FileProgress, ProgressCallback, format_bytes
 from .record import DownloadRecord, read_record, write_record
 from .repo_ref import parse_model_url
-from .selection import RemoteFile, select_files
+from .selection import RemoteFile, is_weight_file, select_files
 from .transfer import fetch_file
 
 STAGING_SUFFIX = ".incomplete"
@@ -100,6 +101,9 @@ def _ensure(repo_id: str, revision: str, folder: Path, settings: HubSettings,
             progress: ProgressCallback | None, say: LogCallback) -> DownloadOutcome:
     record = read_record(folder)
     if record is not None and record.matches(repo_id, revision):
+        changed = record.changed(folder)
+        if changed:
+            say(f"{folder.name}: {_names(changed)} differ from the downloaded version; kept as they are")
         missing = record.missing(folder)
         if not missing:
             mode = "offline mode: " if settings.offline else ""
@@ -136,10 +140,16 @@ def _ensure(repo_id: str, revision: str, folder: Path, settings: HubSettings,
         + (f": {_names(selection.skipped)}" if selection.skipped else ""))
 
     if has_files and record is None:
-        # A hand-copied model: keep what it has, add what it lacks.
-        lacking = [f for f in selection.needed if not _same_size(folder / f.name, f.size)]
+        # A model copied in by hand, or promoted by a training: add what it lacks, never replace
+        # what it has (its weights may be fine-tuned), and record the files as they are on disk.
+        own_weights = any(is_weight_file(p.name) for p in folder.iterdir() if p.is_file())
+        lacking = [f for f in selection.needed
+                   if not (folder / f.name).exists() and not (own_weights and is_weight_file(f.name))]
         outcome.source = "repair"
         _fill_in(folder, lacking, commit, repo_id, settings, progress, say, outcome)
+        present = {f.name for f in selection.needed if (folder / f.name).is_file()}
+        present |= {p.name for p in folder.iterdir() if p.is_file() and is_weight_file(p.name)}
+        new_record.files = [RemoteFile(name, size=(folder / name).stat().st_size) for name in sorted(present)]
         write_record(folder, new_record)
         return outcome
 

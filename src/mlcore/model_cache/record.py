@@ -30,15 +30,14 @@ class DownloadRecord:
         return self.repo_id == repo_id and revision in (self.revision, self.commit)
 
     def missing(self, folder: Path) -> list[RemoteFile]:
-        """Recorded files absent from ``folder`` or of another size than recorded."""
-        return [f for f in self.files if not _present(folder / f.name, f.size)]
+        """Recorded files absent from ``folder``."""
+        return [f for f in self.files if not (Path(folder) / f.name).is_file()]
 
-
-def _present(path: Path, size: int | None) -> bool:
-    try:
-        return path.is_file() and (size is None or path.stat().st_size == size)
-    except OSError:
-        return False
+    def changed(self, folder: Path) -> list[RemoteFile]:
+        """Recorded files present with another size: changed by someone (downloads land whole),
+        so they are reported, never overwritten."""
+        return [f for f in self.files if f.size is not None and (Path(folder) / f.name).is_file()
+                and (Path(folder) / f.name).stat().st_size != f.size]
 
 
 def read_record(folder: Path) -> DownloadRecord | None:

@@ -101,6 +101,12 @@ def select_files(files: Iterable[RemoteFile]) -> Selection:
     return Selection(needed=needed, skipped=skipped, weight_format=weight_format)
 
 
+def is_weight_file(name: str) -> bool:
+    """True for root-level safetensors or PyTorch weights and their shard indexes."""
+    return "/" not in name and (name.endswith(".safetensors") or name in _INDEX_FILES
+                                or bool(re.match(r"^pytorch_model.*\.bin$", name)))
+
+
 def _weights(root: dict[str, RemoteFile]) -> tuple[list[RemoteFile], str]:
     for weight_format, single, index, shard in _WEIGHT_LAYOUTS:
         if single in root:
