@@ -1,0 +1,32 @@
+"""Shared dependencies of the API routes: the host core and HTTP Basic authentication."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from ..host import Host
+
+
+def get_host(request: Request) -> Host:
+    return request.app.state.host
+
+
+def require_user(request: Request, host: Annotated[Host, Depends(get_host)]) -> str:
+    """The user named by a valid ``Authorization: Basic`` header; 401 otherwise."""
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    username = password = ""
+    if scheme.lower() == "basic":
+        try:
+            username, _, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            username = password = ""
+    if not username or not host.check_credentials(username, password):
+        raise HTTPException(401, "invalid username or password", headers={"WWW-Authenticate": 'Basic realm="iophost"'})
+    return username
+
+
+HostDep = Annotated[Host, Depends(get_host)]

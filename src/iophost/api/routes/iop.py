@@ -1,0 +1,146 @@
+"""IoP's REST API (``docs/rest-api.md`` of IoP's repository), route for route."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query
+from fastapi.concurrency import run_in_threadpool
+
+from ...errors import ComponentError, InvalidMessageError
+from ..deps import HostDep, require_user
+from ..schemas import ComponentBody, DefaultBody, ProductionBody, TestBody
+
+API_VERSION = "1.0.0"
+
+router = APIRouter(dependencies=[Depends(require_user)], tags=["IoP"])
+
+
+@router.get("/version")
+def version() -> dict[str, str]:
+    return {"version": API_VERSION, "description": "Interoperability Embedded Python Service API (iophost)"}
+
+
+@router.get("/status")
+def status(host: HostDep) -> dict[str, Any]:
+    """The production's state, and (beyond IoP) each item's state, start errors and worker pids."""
+    return {"production": host.production.name, "status": host.production_state(), "items": host.item_states(),
+            "errors": host.item_errors(), "workers": host.worker_pids()}
+
+
+@router.post("/start")
+def start(host: HostDep, body: Annotated[ProductionBody | None, Body()] = None) -> dict[str, str]:
+    name = host.start_production(body.production if body else None)
+    return {"status": "started", "production": name}
+
+
+@router.post("/stop")
+def stop(host: HostDep) -> dict[str, str]:
+    host.stop_production()
+    return {"status": "stopped"}
+
+
+@router.post("/kill")
+def kill(host: HostDep) -> dict[str, str]:
+    host.kill_production()
+    return {"status": "killed"}
+
+
+@router.post("/restart")
+def restart(host: HostDep) -> dict[str, str]:
+    host.restart_production()
+    return {"status": "restarted"}
+
+
+@router.post("/update")
+def update(host: HostDep) -> dict[str, Any]:
+    """Reload ``settings.py``; restart the items whose definition changed."""
+    return {"status": "updated", "items": host.update_production()}
+
+
+@router.get("/list")
+def list_productions(host: HostDep) -> dict[str, Any]:
+    return host.list_productions()
+
+
+@router.get("/default")
+def get_default(host: HostDep) -> dict[str, str]:
+    return {"production": host.get_default()}
+
+
+@router.put("/default")
+def set_default(host: HostDep, body: DefaultBody) -> dict[str, str]:
+    host.set_default(body.production)
+    return {"production": body.production}
+
+
+@router.get("/log")
+def log(host: HostDep, top: int = Query(10, ge=1, le=10000), since_id: int | None = None) -> list[dict[str, Any]]:
+    """The newest ``top`` entries (newest first), or those after ``since_id`` (oldest first)."""
+    return host.store.log_entries(since_id=since_id, top=top)
+
+
+@router.get("/export")
+def export(host: HostDep, production: str | None = None) -> dict[str, Any]:
+    return host.export(production)
+
+
+@router.get("/connections")
+def connections(host: HostDep, production: str | None = None) -> dict[str, Any]:
+    definition = host.production if not production else host.production_named(production)
+    targets: dict[str, list[str]] = {}
+    for edge in definition.edges:
+        targets.setdefault(edge.source_item, []).append(edge.target)
+    return {"production": definition.name, "warnings": [],
+            "items": [{"item": item.name, "class_name": item.class_name, "connections": targets.get(item.name, []),
+                       "warnings": []} for item in definition.items]}
+
+
+@router.get("/queues")
+def queues(host: HostDep, production: str | None = None) -> dict[str, Any]:
+    definition = host.production if not production else host.production_named(production)
+    states = host.item_states() if definition is host.production else {}
+    return {"production": definition.name, "warnings": [],
+            "items": [{"item": item.name, "queue_name": item.name, "class_name": item.class_name,
+                       "exists": states.get(item.name) in ("running", "starting"), "count": host.backlog(item.name)}
+                      for item in definition.items]}
+
+
+@router.post("/test")
+async def test(host: HostDep, body: TestBody) -> dict[str, Any]:
+    """Send a message to ``target`` and wait for its response, as IRIS's Test action does."""
+    if not body.classname:
+        raise InvalidMessageError("classname is required (module.Class of a Python message)")
+    data = host.check_message(body.target, body.classname, body.body)
+    if body.restart:
+        await run_in_threadpool(host.restart_item, body.target)
+    sent = host.send(body.target, body.classname, data)
+    outcome = await asyncio.wrap_future(sent.outcome)
+    if outcome.status != "Completed":
+        raise ComponentError(outcome.error, sent.session_id)
+    return {"classname": outcome.response_class,
+            "body": "" if outcome.response_body is None else json.dumps(outcome.response_body),
+            "truncated": False, "session_id": sent.session_id}
+
+
+@router.post("/component/start")
+def component_start(host: HostDep, body: ComponentBody) -> dict[str, str]:
+    return {"status": _started(host.start_item(body.name)), "component": body.name}
+
+
+@router.post("/component/stop")
+def component_stop(host: HostDep, body: ComponentBody) -> dict[str, str]:
+    host.stop_item(body.name)
+    return {"status": "stopped", "component": body.name}
+
+
+@router.post("/component/restart")
+def component_restart(host: HostDep, body: ComponentBody) -> dict[str, str]:
+    _started(host.restart_item(body.name))
+    return {"status": "restarted", "component": body.name}
+
+
+def _started(state: str) -> str:
+    return "started" if state == "running" else state  # "starting": on_init still running (a model load)

@@ -1,0 +1,52 @@
+"""Beyond IoP's API: asynchronous test, and read access to stored messages and sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from ...errors import InvalidMessageError
+from ..deps import HostDep, require_user
+from ..schemas import TestBody
+
+router = APIRouter(dependencies=[Depends(require_user)], tags=["Messages (iophost)"])
+
+
+@router.post("/test/async", status_code=202)
+def test_async(host: HostDep, body: TestBody) -> dict[str, Any]:
+    """Send a message without waiting (a training can take hours); poll ``/sessions/{session_id}``."""
+    if not body.classname:
+        raise InvalidMessageError("classname is required (module.Class of a Python message)")
+    data = host.check_message(body.target, body.classname, body.body)
+    if body.restart:
+        host.restart_item(body.target)
+    sent = host.send(body.target, body.classname, data, priority="Async")
+    return {"session_id": sent.session_id, "message_id": sent.message_id, "status": "Queued"}
+
+
+@router.get("/messages")
+def find_messages(host: HostDep, status: str = "", source: str = "", target: str = "", body_class: str = "",
+                  session_id: int | None = None, offset: int = Query(0, ge=0),
+                  limit: int = Query(50, ge=1, le=1000)) -> dict[str, Any]:
+    """Stored messages, newest first (secrets masked)."""
+    rows, total = host.store.find(status=status, source=source, target=target, body_class=body_class,
+                                  session_id=session_id, offset=offset, limit=limit)
+    return {"total": total, "messages": rows}
+
+
+@router.get("/messages/{message_id}")
+def message(host: HostDep, message_id: int) -> dict[str, Any]:
+    row = host.store.message(message_id)
+    if row is None:
+        raise HTTPException(404, f"no message {message_id}")
+    return row
+
+
+@router.get("/sessions/{session_id}")
+def session(host: HostDep, session_id: int) -> dict[str, Any]:
+    """Every message of a session in order: the request, its response, what it led to."""
+    rows = host.store.session(session_id)
+    if not rows:
+        raise HTTPException(404, f"no session {session_id}")
+    return {"session_id": session_id, "messages": rows}

@@ -1,0 +1,124 @@
+"""``iophost start``: run a production of ``settings.py`` with IoP's REST API on 127.0.0.1."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import uvicorn
+
+from .api import create_app
+from .credentials import load_credentials
+from .errors import HostError
+from .host import Host
+from .loader import SettingsError
+from .store import MessageStore
+
+DEFAULT_PORT = 52795
+DATABASE_FILE = "iophost.db"
+# Python hands the GIL over every 5 ms by default; a host whose threads each do a little work per
+# message (web server, store writer, worker pipes) answers much sooner with a shorter interval.
+SWITCH_INTERVAL = 0.0005
+
+
+def create_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="iophost", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    start = commands.add_parser("start", help="start the host and the production")
+    start.add_argument("--settings", default="src/python/settings.py", help="the production's settings.py")
+    start.add_argument("--production", help="production to start (default: the default production)")
+    start.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    start.add_argument("--port", type=int, default=DEFAULT_PORT)
+    start.add_argument("--data", default="var", help="folder for the message store, password and state")
+    start.add_argument("--db", default=os.environ.get("IOPHOST_DATABASE_URL"),
+                       help="SQLAlchemy URL of the message store (default: SQLite file in --data; "
+                            "env IOPHOST_DATABASE_URL)")
+    start.add_argument("--models", help="model cache folder shown by the portal (default: src/model)")
+    start.add_argument("--no-start", action="store_true", help="serve the API without starting the production")
+    return parser
+
+
+def start(args: argparse.Namespace) -> int:
+    data_dir = Path(args.data).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    credentials = load_credentials(data_dir)
+    store = MessageStore(args.db or f"sqlite:///{data_dir / DATABASE_FILE}")
+    try:
+        host = Host(Path(args.settings), store, data_dir=data_dir, production=args.production,
+                    model_path=Path(args.models).resolve() if args.models else None,
+                    check_credentials=credentials.check, on_load=_portal_changes(data_dir))
+    except (HostError, SettingsError) as exc:
+        store.close()
+        print(f"iophost: {exc}", file=sys.stderr)
+        return 1
+    app = create_app(host)
+    portal = _mount_portal(app, host)
+    url = f"http://{args.host}:{args.port}"
+    print(f"iophost: production {host.production.name} from {host.settings_path}", flush=True)
+    print(f"iophost: REST API {url}/api/iop (OpenAPI: {url}/docs){' - portal ' + url + '/portal/' if portal else ''}")
+    print(f"iophost: log in as {credentials.username!r}; " + (
+        f"password (shown once, kept in {credentials.source}): {credentials.password}" if credentials.generated
+        else f"password from {credentials.source}"))
+    print(f"iophost: iop CLI: IOP_URL={url} IOP_USERNAME={credentials.username} IOP_PASSWORD=... iop --status",
+          flush=True)
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
+                                           access_log=False))
+    # uvicorn stops serving on SIGINT/SIGTERM, then raises the signal again with the handler it found:
+    # this one turns SIGTERM into SystemExit (as Ctrl-C is KeyboardInterrupt) so the host stops cleanly.
+    signal.signal(signal.SIGTERM, _exit)
+    try:
+        if not args.no_start:
+            # The production starts while the API already answers: a model load can take minutes.
+            threading.Thread(target=_start_production, args=(host,), daemon=True).start()
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("iophost: stopping", flush=True)
+        host.close()
+        store.close()
+    return 0
+
+
+def _exit(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _start_production(host: Host) -> None:
+    try:
+        host.start_production()
+    except HostError as exc:
+        host.log("Error", "iophost", f"production did not start: {exc}")
+
+
+def _portal_changes(data_dir: Path):
+    """The portal's saved changes to the production, applied on each load (None without the portal)."""
+    try:
+        from .portal import ProductionChanges
+    except ImportError:
+        return None
+    return ProductionChanges(data_dir).apply_to
+
+
+def _mount_portal(app, host: Host) -> bool:
+    try:
+        from .portal import mount_portal
+        from .portal_adapter import PortalAdapter
+    except ImportError:
+        return False
+    mount_portal(app, PortalAdapter(host))
+    return True
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = create_parser().parse_args(argv)
+    sys.exit(start(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,453 @@
+"""The host core: one production's lifecycle, its items' workers, and the messages sent to them.
+
+It knows nothing of HTTP (the web layer in :mod:`iophost.api` calls it) and nothing of the
+components it runs (it loads ``settings.py`` by path and hands each item to worker processes).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from iop import Production
+
+from .component import MessageClassError, message_class
+from .errors import (
+    ComponentError,
+    DataFolderInUseError,
+    InvalidMessageError,
+    StateError,
+    UnknownItemError,
+    UnknownProductionError,
+)
+from .loader import ComponentSpec, component_spec, is_enabled, load_productions, pool_size
+from .masking import SecretScrubber, mask_body, secret_values
+from .store import MessageStore, now, render_time
+from .workers import ItemWorkers, Job, Outcome
+
+#: The source config name of messages sent by a test, as IRIS's Test action shows it.
+TEST_SOURCE = "EnsLib.Testing.Service"
+HOST_NAME = "iophost"
+LOCK_FILE = "iophost.pid"
+DEFAULT_FILE = "default-production"
+
+
+@dataclass
+class SentMessage:
+    """A request the host accepted: its ids, and the future of its :class:`Outcome`."""
+
+    message_id: int
+    session_id: int
+    outcome: Future
+
+
+def parse_body(body: str | dict[str, Any] | None) -> dict[str, Any]:
+    """A message body given as a JSON object or a JSON string, as a dict."""
+    if body is None or body == "":
+        return {}
+    if isinstance(body, str):
+        try:
+            body = json.loads(body)
+        except json.JSONDecodeError as exc:
+            raise InvalidMessageError(f"body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise InvalidMessageError(f"body must be a JSON object, got {type(body).__name__}")
+    return body
+
+
+@functools.lru_cache(maxsize=256)
+def _message_class(classname: str) -> type:
+    """The class is checked here; the body is deserialised by the worker (IoP's deserialisation
+    is the costly part of a message's trip, and the component's process pays it once)."""
+    return message_class(classname)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Host:
+    """Runs the productions of one ``settings.py`` and keeps their messages and event log."""
+
+    def __init__(self, settings_path: Path, store: MessageStore, *, data_dir: Path, model_path: Path | None = None,
+                 production: str | None = None,
+                 check_credentials: Callable[[str, str], bool] = lambda _u, _p: False,
+                 on_load: Callable[[Production], Any] | None = None) -> None:
+        self.settings_path = Path(settings_path).resolve()
+        self.store = store
+        self._data_dir = Path(data_dir)
+        self._data_dir.mkdir(parents=True, exist_ok=True)
+        self._model_path = Path(model_path) if model_path else self.settings_path.parent.parent / "model"
+        self.check_credentials = check_credentials
+        self._on_load = on_load
+        self.scrubber = SecretScrubber()
+        self._lifecycle = threading.RLock()  # start/stop/update, one at a time
+        self._items_lock = threading.Lock()  # the running items' table, held briefly
+        self._items: dict[str, ItemWorkers] = {}
+        self._specs: dict[str, tuple[ComponentSpec, int]] = {}
+        self._running: str | None = None
+        self._times: dict[str, dict[str, str]] = {}
+        self._productions = self._load()
+        self._default = self._read_default() or production or next(iter(self._productions))
+        if production:
+            self._select(production)
+            self._default = production
+        self._claim_data_folder()
+
+    # -- start-up -------------------------------------------------------------------------------
+    def _load(self) -> dict[str, Production]:
+        productions = load_productions(self.settings_path)
+        for production in productions.values():
+            if self._on_load is not None:
+                self._on_load(production)
+            for item in production.items:
+                self.scrubber.remember(secret_values(dict(item.host_settings)))
+        return productions
+
+    def _claim_data_folder(self) -> None:
+        """Take the data folder's lock file; a stale one means the last host did not stop cleanly."""
+        lock = self._data_dir / LOCK_FILE
+        unclean = False
+        if lock.exists():
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except ValueError:
+                pid = 0
+            if pid and pid != os.getpid() and _pid_alive(pid):
+                raise DataFolderInUseError(f"another host (pid {pid}) uses {self._data_dir}")
+            unclean = True
+        lock.write_text(str(os.getpid()))
+        aborted = self.store.abort_unfinished("the host stopped before this message was finished")
+        if unclean or aborted:
+            self.log("Warning", HOST_NAME, f"host restarted after an unclean stop; {aborted} unfinished "
+                                           f"message(s) marked Aborted")
+        self.log("Info", HOST_NAME, f"host started (pid {os.getpid()}), store {self.store.url.split('@')[-1]}")
+
+    def _read_default(self) -> str | None:
+        path = self._data_dir / DEFAULT_FILE
+        name = path.read_text().strip() if path.exists() else ""
+        return name if name in self._productions else None
+
+    def _select(self, name: str) -> Production:
+        try:
+            return self._productions[name]
+        except KeyError:
+            raise UnknownProductionError(f"production {name!r} is not declared in {self.settings_path}") from None
+
+    # -- what the web layer and the portal read ----------------------------------------------------
+    @property
+    def production(self) -> Production:
+        """The running production, else the default one."""
+        return self._productions[self._running or self._default]
+
+    @property
+    def data_dir(self) -> Path:
+        return self._data_dir
+
+    @property
+    def model_path(self) -> Path:
+        return self._model_path
+
+    def production_names(self) -> list[str]:
+        return list(self._productions)
+
+    def get_default(self) -> str:
+        return self._default
+
+    def set_default(self, name: str) -> None:
+        self._select(name)
+        self._default = name
+        (self._data_dir / DEFAULT_FILE).write_text(name)
+
+    def production_state(self) -> str:
+        return "running" if self._running else "stopped"
+
+    def production_named(self, name: str) -> Production:
+        return self._select(name)
+
+    def _item(self, name: str) -> Any:
+        for item in self.production.items:
+            if item.name == name:
+                return item
+        raise UnknownItemError(f"item {name!r} is not in production {self.production.name}")
+
+    def item_states(self) -> dict[str, str]:
+        """Each item's state: running, starting, error, stopped or disabled."""
+        states = {}
+        for item in self.production.items:
+            workers = self._items.get(item.name)
+            if workers is not None:
+                states[item.name] = workers.state
+            else:
+                states[item.name] = "stopped" if is_enabled(item) else "disabled"
+        return states
+
+    def item_errors(self) -> dict[str, str]:
+        return {name: workers.error for name, workers in list(self._items.items()) if workers.error}
+
+    def worker_pids(self) -> dict[str, list[int]]:
+        return {name: workers.pids for name, workers in list(self._items.items())}
+
+    def backlog(self, name: str) -> int:
+        workers = self._items.get(name)
+        return workers.backlog() if workers else 0
+
+    def list_productions(self) -> dict[str, dict[str, Any]]:
+        return {name: {"Status": "Running" if name == self._running else "Stopped",
+                       "LastStartTime": self._times.get(name, {}).get("start", ""),
+                       "LastStopTime": self._times.get(name, {}).get("stop", ""),
+                       "AutoStart": name == self._default}
+                for name in self._productions}
+
+    def export(self, name: str | None = None) -> dict[str, Any]:
+        """The production's definition in IRIS's export shape (``Production.from_dict`` reads it back)."""
+        return self._select(name or self.production.name).to_dict()
+
+    # -- production lifecycle -------------------------------------------------------------------
+    def start_production(self, name: str | None = None, *, wait: float = 20.0) -> str:
+        """Start ``name`` (the default when None) and its enabled items; wait up to ``wait`` s for them."""
+        with self._lifecycle:
+            name = name or self._default
+            self._select(name)
+            if self._running and self._running != name:
+                raise StateError(f"production {self._running} is running; stop it first")
+            if self._running == name:
+                return name
+            self._running = name
+            self._times.setdefault(name, {})["start"] = render_time(now())
+            self.log("Info", HOST_NAME, f"production {name} starting")
+            started = [self._start_workers(item) for item in self.production.items if is_enabled(item)]
+            self._wait_started([w for w in started if w is not None], wait)
+            self.log("Info", HOST_NAME, f"production {name} started")
+            return name
+
+    def _wait_started(self, workers: list[ItemWorkers], wait: float) -> None:
+        deadline = time.monotonic() + wait
+        for pool in workers:
+            pool.wait_started(max(0.0, deadline - time.monotonic()))
+
+    def stop_production(self) -> None:
+        """Stop every item (queued messages finish first, then on_tear_down)."""
+        with self._lifecycle:
+            if not self._running:
+                return
+            with self._items_lock:
+                running, self._items = dict(self._items), {}
+                self._specs.clear()
+            stoppers = [threading.Thread(target=pool.stop) for pool in running.values()]
+            for thread in stoppers:
+                thread.start()
+            for thread in stoppers:
+                thread.join()
+            self._times.setdefault(self._running, {})["stop"] = render_time(now())
+            self.log("Info", HOST_NAME, f"production {self._running} stopped")
+            self._running = None
+
+    def kill_production(self) -> None:
+        """End every worker process now; messages in flight end Aborted."""
+        with self._lifecycle:
+            with self._items_lock:
+                running, self._items = dict(self._items), {}
+                self._specs.clear()
+            for pool in running.values():
+                pool.kill()
+            if self._running:
+                self._times.setdefault(self._running, {})["stop"] = render_time(now())
+                self.log("Warning", HOST_NAME, f"production {self._running} killed")
+            self._running = None
+
+    def restart_production(self) -> None:
+        with self._lifecycle:
+            name = self._running or self._default
+            self.stop_production()
+            self.start_production(name)
+
+    def update_production(self, *, wait: float = 20.0) -> list[str]:
+        """Reload ``settings.py`` and restart the items whose class, settings or PoolSize changed,
+        start newly enabled ones and stop disabled or removed ones; return the items touched."""
+        with self._lifecycle:
+            self._productions = self._load()
+            if not self._running:
+                return []
+            if self._running not in self._productions:
+                self.kill_production()
+                return []
+            touched, started = [], []
+            wanted = {item.name: item for item in self.production.items if is_enabled(item)}
+            for name in list(self._items):
+                if name not in wanted:
+                    self._stop_workers(name)
+                    touched.append(name)
+            for name, item in wanted.items():
+                recipe = (component_spec(item, self.settings_path), pool_size(item))
+                if self._specs.get(name) == recipe:
+                    continue
+                self._stop_workers(name)
+                started.append(self._start_workers(item))
+                touched.append(name)
+            self._wait_started([w for w in started if w is not None], wait)
+            self.log("Info", HOST_NAME, f"production {self._running} updated: {', '.join(touched) or 'no change'}")
+            return touched
+
+    # -- items ----------------------------------------------------------------------------------
+    def _start_workers(self, item: Any) -> ItemWorkers | None:
+        try:
+            spec = component_spec(item, self.settings_path)
+        except ValueError as exc:
+            self.log("Error", item.name, str(exc))
+            return None
+        size = pool_size(item)
+        workers = ItemWorkers(spec, size, self)
+        with self._items_lock:
+            self._items[item.name] = workers
+            self._specs[item.name] = (spec, size)
+        self.log("Info", item.name, f"{item.name} starting ({size} worker process{'es' if size > 1 else ''})")
+        return workers
+
+    def _stop_workers(self, name: str) -> bool:
+        with self._items_lock:
+            workers = self._items.pop(name, None)
+            self._specs.pop(name, None)
+        if workers is None:
+            return False
+        workers.stop()
+        self.log("Info", name, f"{name} stopped")
+        return True
+
+    def start_item(self, name: str, *, wait: float = 25.0) -> str:
+        """Start one item (even one declared disabled, as IRIS's component start does); return its state."""
+        with self._lifecycle:
+            if not self._running:
+                raise StateError(f"production {self.production.name} is not running")
+            item = self._item(name)
+            workers = self._items.get(name) or self._start_workers(item)
+            if workers is None:
+                raise StateError(f"{name} cannot be started (see the event log)")
+            state = workers.wait_started(wait)
+            if state == "error":
+                raise StateError(workers.error)
+            if state == "running":
+                self.log("Info", name, f"{name} started")
+            return state
+
+    def stop_item(self, name: str) -> None:
+        with self._lifecycle:
+            self._item(name)
+            self._stop_workers(name)
+
+    def restart_item(self, name: str, *, wait: float = 25.0) -> str:
+        with self._lifecycle:
+            self._item(name)
+            self._stop_workers(name)
+            return self.start_item(name, wait=wait)
+
+    # -- messages -------------------------------------------------------------------------------
+    def check_message(self, target: str, classname: str, body: str | dict[str, Any] | None) -> dict[str, Any]:
+        """The body as a dict, once the target and the message class are known to exist."""
+        self._item(target)
+        data = parse_body(body)
+        try:
+            _message_class(classname)
+        except MessageClassError as exc:
+            raise InvalidMessageError(str(exc)) from exc
+        return data
+
+    def send(self, target: str, classname: str, body: str | dict[str, Any] | None, *,
+             source: str = TEST_SOURCE, priority: str = "Sync") -> SentMessage:
+        """Persist a request to ``target`` and queue it for the item's workers.
+
+        Raises:
+            UnknownItemError: no such item in the running production.
+            StateError: the production or the item is not running.
+            InvalidMessageError: unknown message class or a body that does not fit it.
+        """
+        if not self._running:
+            raise StateError(f"production {self.production.name} is not running")
+        data = self.check_message(target, classname, body)
+        self.scrubber.remember(secret_values(data))
+        message_id = self.store.new_message_id()
+        outcome: Future = Future()
+        with self._items_lock:
+            workers = self._items.get(target)
+            if workers is None:
+                raise StateError(f"{target} is not running")
+            if workers.state == "error":
+                raise StateError(workers.error)
+            self.store.add_message(id=message_id, session_id=message_id, source_config_name=source,
+                                   target_config_name=target, type="Request", status="Queued",
+                                   body_class_name=classname, body=mask_body(data), priority=priority)
+            workers.submit(Job(message_id, message_id, classname, data,
+                               finish=self._finisher(message_id, source, target, outcome),
+                               delivered=lambda: self.store.mark_later(message_id, "Delivered")))
+        return SentMessage(message_id, message_id, outcome)
+
+    def _finisher(self, message_id: int, source: str, target: str, future: Future) -> Callable[[Outcome], None]:
+        def finish(outcome: Outcome) -> None:
+            processed = now()
+            outcome.error = self.scrubber.scrub(outcome.error)
+            self.store.finish_later(message_id, outcome.status, outcome.error, processed)
+            if outcome.status == "Completed" and outcome.response_class:
+                self.store.add_message_later(
+                    id=self.store.new_message_id(), session_id=message_id, source_config_name=target,
+                    target_config_name=source, type="Response", status="Completed",
+                    body_class_name=outcome.response_class, body=mask_body(outcome.response_body),
+                    corresponding_message_id=message_id, time_processed=processed)
+            elif outcome.status != "Completed":
+                self.log("Error", target, outcome.error, session_id=message_id, message_id=message_id)
+            future.set_result(outcome)
+        return finish
+
+    def call(self, target: str, classname: str, body: str | dict[str, Any] | None, *,
+             timeout: float = 3600.0, source: str = TEST_SOURCE) -> tuple[int, Outcome]:
+        """Send and wait: ``(session id, outcome)``; raises :class:`ComponentError` when it did not complete."""
+        sent = self.send(target, classname, body, source=source)
+        try:
+            outcome = sent.outcome.result(timeout)
+        except FutureTimeout:
+            raise ComponentError(f"no answer from {target} within {timeout:.0f} s", sent.session_id) from None
+        if outcome.status != "Completed":
+            raise ComponentError(outcome.error, sent.session_id)
+        return sent.session_id, outcome
+
+    def resend(self, message_id: int) -> int:
+        """Send a stored request again (secrets stay masked: the component falls back on its settings)."""
+        original = self.store.message(message_id)
+        if original is None or original["type"] != "Request":
+            raise UnknownItemError(f"no request {message_id} to resend")
+        return self.send(original["target_config_name"], original["body_class_name"],
+                         original["body"] or {}).session_id
+
+    # -- event log ------------------------------------------------------------------------------
+    def log(self, type: str, item: str, text: str, *, session_id: int | None = None,
+            message_id: int | None = None) -> None:
+        self.store.log_later(type, item, self.scrubber.scrub(text), session_id=session_id, message_id=message_id,
+                             job=str(os.getpid()), source_class="iophost.Host")
+
+    def worker_log(self, item: str, type: str, text: str, *, session_id: int | None = None,
+                   message_id: int | None = None, job: str = "", source_class: str = "",
+                   source_method: str = "") -> None:
+        self.store.log_later(type, item, self.scrubber.scrub(text), session_id=session_id, message_id=message_id,
+                             job=job, source_class=source_class, source_method=source_method)
+
+    # -- shutdown -------------------------------------------------------------------------------
+    def close(self) -> None:
+        """Stop the production, flush the store and release the data folder."""
+        self.stop_production()
+        self.log("Info", HOST_NAME, "host stopped")
+        self.store.flush()
+        (self._data_dir / LOCK_FILE).unlink(missing_ok=True)

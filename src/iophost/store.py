@@ -1,0 +1,319 @@
+"""The message store and the event log, on one SQLAlchemy connection.
+
+Every message gets a row with the header fields of IRIS's ``Ens.MessageHeader`` and its
+(masked) body as JSON. A request is committed before it is handed to a worker
+(:meth:`MessageStore.add_message`); what happens next (Delivered, the outcome, the response,
+log entries) is queued and committed in batches by one writer thread, so the hot path pays
+for one commit per message. Ids are allocated in memory from the table's maximum: one host
+owns one store.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+
+#: Statuses of a message that the host has not finished: after a crash they become Aborted.
+UNFINISHED = ("Created", "Queued", "Delivered")
+STATUSES = ("Created", "Queued", "Delivered", "Completed", "Error", "Discarded", "Suspended", "Aborted")
+
+metadata = MetaData()
+
+messages = Table(
+    "iophost_message_header", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("session_id", BigInteger, nullable=False, index=True),
+    Column("source_config_name", String(255), nullable=False, default=""),
+    Column("target_config_name", String(255), nullable=False, default=""),
+    Column("type", String(16), nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("priority", String(16), nullable=False, default="Sync"),
+    Column("time_created", DateTime, nullable=False, index=True),
+    Column("time_processed", DateTime),
+    Column("is_error", Boolean, nullable=False, default=False),
+    Column("error_text", Text, nullable=False, default=""),
+    Column("body_class_name", String(255), nullable=False, default=""),
+    Column("corresponding_message_id", BigInteger),
+    Column("body", Text),
+)
+
+event_log = Table(
+    "iophost_event_log", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("time_logged", DateTime, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("config_name", String(255), nullable=False, default=""),
+    Column("job", String(32), nullable=False, default=""),
+    Column("message_id", BigInteger),
+    Column("session_id", BigInteger),
+    Column("source_class", String(255), nullable=False, default=""),
+    Column("source_method", String(255), nullable=False, default=""),
+    Column("text", Text, nullable=False, default=""),
+)
+
+_INSERT_MESSAGE = insert(messages)
+_INSERT_LOG = insert(event_log)
+_MARK = (update(messages).where(messages.c.id == bindparam("message_id"))
+         .values(status=bindparam("new_status")))
+_FINISH = (update(messages).where(messages.c.id == bindparam("message_id"))
+           .values(status=bindparam("new_status"), time_processed=bindparam("processed"),
+                   is_error=bindparam("failed"), error_text=bindparam("error")))
+
+
+def now() -> datetime:
+    """Store times are UTC, like ``Ens.MessageHeader.TimeCreated``."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def render_time(value: datetime | None) -> str:
+    return "" if value is None else value.isoformat(sep=" ", timespec="milliseconds")
+
+
+def _engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection: Any, _record: Any) -> None:
+            # WAL: readers never block the writer; NORMAL: a commit survives a crash of the host
+            # process (not of the machine), which is what "persisted before delivery" guards.
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=5000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _message_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    data = dict(row)
+    data["time_created"] = render_time(data["time_created"])
+    data["time_processed"] = render_time(data["time_processed"])
+    data["body"] = json.loads(data["body"]) if data["body"] else None
+    return data
+
+
+def _log_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    data = dict(row)
+    data["time_logged"] = render_time(data["time_logged"])
+    return data
+
+
+class MessageStore:
+    """Messages and event log entries in a SQL database (SQLite file or any SQLAlchemy URL)."""
+
+    def __init__(self, url: str, *, batch_interval: float = 0.005) -> None:
+        self.url = url
+        self._engine = _engine(url)
+        metadata.create_all(self._engine)
+        self._conn = self._engine.connect()
+        self._lock = threading.RLock()
+        self._next_message_id = self._max_id(messages) + 1
+        self._next_log_id = self._max_id(event_log) + 1
+        self._ids = threading.Lock()
+        self._pending: list[tuple[Any, dict[str, Any]]] = []
+        self._queued = self._applied = 0
+        self._changed = threading.Condition()
+        self._batch_interval = batch_interval
+        self._closing = False
+        self._writer = threading.Thread(target=self._write_loop, name="iophost store writer", daemon=True)
+        self._writer.start()
+
+    def _max_id(self, table: Table) -> int:
+        with self._lock:
+            value = self._conn.execute(select(func.max(table.c.id))).scalar()
+            self._conn.commit()
+        return int(value or 0)
+
+    # -- writes ---------------------------------------------------------------------------------
+    def new_message_id(self) -> int:
+        with self._ids:
+            message_id = self._next_message_id
+            self._next_message_id += 1
+            return message_id
+
+    def add_message(self, **fields: Any) -> None:
+        """Insert and commit one message now (a request, before it is delivered)."""
+        with self._lock:
+            self._conn.execute(_INSERT_MESSAGE, self._message_params(fields))
+            self._conn.commit()
+
+    def add_message_later(self, **fields: Any) -> None:
+        self._defer(_INSERT_MESSAGE, self._message_params(fields))
+
+    @staticmethod
+    def _message_params(fields: dict[str, Any]) -> dict[str, Any]:
+        params = {"priority": "Sync", "time_processed": None, "is_error": False, "error_text": "",
+                  "corresponding_message_id": None, "time_created": now(), **fields}
+        body = params.get("body")
+        params["body"] = None if body is None else json.dumps(body, default=str)
+        return params
+
+    def mark_later(self, message_id: int, status: str) -> None:
+        self._defer(_MARK, {"message_id": message_id, "new_status": status})
+
+    def finish_later(self, message_id: int, status: str, error: str = "", processed: datetime | None = None) -> None:
+        self._defer(_FINISH, {"message_id": message_id, "new_status": status, "processed": processed or now(),
+                              "failed": status in ("Error", "Aborted"), "error": error})
+
+    def log_later(self, type: str, config_name: str, text: str, *, session_id: int | None = None,
+                  message_id: int | None = None, job: str = "", source_class: str = "",
+                  source_method: str = "") -> int:
+        with self._ids:
+            log_id = self._next_log_id
+            self._next_log_id += 1
+            # Queued under the id lock so the committed entries are always a prefix of the ids:
+            # a reader polling with ``since_id`` never skips one.
+            self._defer(_INSERT_LOG, {
+                "id": log_id, "time_logged": now(), "type": type, "config_name": config_name, "job": job,
+                "message_id": message_id, "session_id": session_id, "source_class": source_class or "",
+                "source_method": source_method or "", "text": text})
+        return log_id
+
+    def _defer(self, statement: Any, params: dict[str, Any]) -> None:
+        with self._changed:
+            self._pending.append((statement, params))
+            self._queued += 1
+            self._changed.notify_all()
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._changed:
+                while not self._pending and not self._closing:
+                    self._changed.wait()
+                if not self._pending and self._closing:
+                    return
+            # A short pause lets a burst of outcomes and log lines share one commit.
+            time.sleep(self._batch_interval)
+            with self._changed:
+                batch, self._pending = self._pending, []
+            self._apply(batch)
+            with self._changed:
+                self._applied += len(batch)
+                self._changed.notify_all()
+
+    def _apply(self, batch: list[tuple[Any, dict[str, Any]]]) -> None:
+        with self._lock:
+            for statement, rows in _grouped(batch):
+                self._conn.execute(statement, rows)
+            self._conn.commit()
+
+    def flush(self, timeout: float = 30.0) -> None:
+        """Wait until everything queued so far is committed."""
+        with self._changed:
+            target = self._queued
+            self._changed.wait_for(lambda: self._applied >= target, timeout=timeout)
+
+    def abort_unfinished(self, reason: str) -> int:
+        """Mark every message left Created/Queued/Delivered as Aborted; return how many."""
+        with self._lock:
+            result = self._conn.execute(
+                update(messages).where(messages.c.status.in_(UNFINISHED))
+                .values(status="Aborted", is_error=True, error_text=reason, time_processed=now()))
+            self._conn.commit()
+        return result.rowcount or 0
+
+    def close(self) -> None:
+        self.flush()
+        with self._changed:
+            self._closing = True
+            self._changed.notify_all()
+        self._writer.join(timeout=10)
+        with self._lock:
+            self._conn.close()
+        self._engine.dispose()
+
+    # -- reads ----------------------------------------------------------------------------------
+    def _read(self, statement: Any) -> list[Mapping[str, Any]]:
+        self.flush()
+        with self._lock:
+            rows = list(self._conn.execute(statement).mappings())
+            self._conn.commit()
+        return rows
+
+    def message(self, message_id: int) -> dict[str, Any] | None:
+        rows = self._read(select(messages).where(messages.c.id == message_id))
+        return _message_row(rows[0]) if rows else None
+
+    def session(self, session_id: int) -> list[dict[str, Any]]:
+        rows = self._read(select(messages).where(messages.c.session_id == session_id).order_by(messages.c.id))
+        return [_message_row(row) for row in rows]
+
+    def find(self, *, since: datetime | None = None, until: datetime | None = None, status: str = "",
+             source: str = "", target: str = "", body_class: str = "", session_id: int | None = None,
+             offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+        """Messages matching every given field, newest first, and how many match in all."""
+        conditions = [column == value for column, value in (
+            (messages.c.status, status), (messages.c.source_config_name, source),
+            (messages.c.target_config_name, target), (messages.c.body_class_name, body_class),
+            (messages.c.session_id, session_id)) if value not in (None, "")]
+        if since is not None:
+            conditions.append(messages.c.time_created >= since)
+        if until is not None:
+            conditions.append(messages.c.time_created <= until)
+        where = and_(True, *conditions)
+        total = self._read(select(func.count()).select_from(messages).where(where))[0]
+        rows = self._read(select(messages).where(where).order_by(messages.c.id.desc()).offset(offset).limit(limit))
+        return [_message_row(row) for row in rows], int(next(iter(total.values())))
+
+    def count_unfinished(self, target: str) -> int:
+        rows = self._read(select(func.count()).select_from(messages).where(
+            and_(messages.c.target_config_name == target, messages.c.status.in_(UNFINISHED))))
+        return int(next(iter(rows[0].values())))
+
+    def log_entries(self, *, since_id: int | None = None, top: int = 10, type: str = "",
+                    config_name: str = "") -> list[dict[str, Any]]:
+        """Entries after ``since_id`` (ascending), else the newest ``top`` (descending), as IoP's REST API."""
+        statement = select(event_log)
+        if type:
+            statement = statement.where(event_log.c.type == type)
+        if config_name:
+            statement = statement.where(event_log.c.config_name == config_name)
+        if since_id is not None:
+            statement = statement.where(event_log.c.id > since_id).order_by(event_log.c.id).limit(max(top, 1000))
+        else:
+            statement = statement.order_by(event_log.c.id.desc()).limit(top)
+        return [_log_row(row) for row in self._read(statement)]
+
+
+def _grouped(batch: Iterable[tuple[Any, dict[str, Any]]]) -> Iterable[tuple[Any, list[dict[str, Any]]]]:
+    """The batch as one ``executemany`` per statement: new rows first, then status changes.
+
+    A message marked Delivered and finished in the same batch only needs its final state, and
+    rows of different statements never touch one another, so the order between them is free.
+    """
+    finished = {params["message_id"] for statement, params in batch if statement is _FINISH}
+    by_statement: dict[Any, list[dict[str, Any]]] = {}
+    for statement, params in batch:
+        if statement is _MARK and params["message_id"] in finished:
+            continue
+        by_statement.setdefault(statement, []).append(params)
+    for statement in (_INSERT_MESSAGE, _MARK, _FINISH, _INSERT_LOG):
+        if statement in by_statement:
+            yield statement, by_statement[statement]
