@@ -123,3 +123,29 @@ def test_not_an_image_and_no_image_are_clear_errors(vision_model_root, tmp_path)
         call(op, "msg.MLRequest", {"url": str(tmp_path / "notes.txt")})
     with pytest.raises(ImageSourceError, match="needs an image"):
         call(op, "msg.MLRequest", {"threshold": 0.5})
+
+
+def test_on_iris_an_image_response_travels_as_the_visual_trace_class(monkeypatch):
+    import sys
+    import types
+
+    from iris_trace import IRIS_IMAGE_CLASS, for_visual_trace
+    from msg import MLResponse
+
+    made = []
+
+    class FakeIrisMessage:
+        buffer = 1_000_000
+
+    def cls(name):
+        made.append(name)
+        return types.SimpleNamespace(_New=FakeIrisMessage)
+
+    monkeypatch.setitem(sys.modules, "iris", types.SimpleNamespace(cls=cls))
+    response = MLResponse(output=[{"label": "cat"}], model="m", task="object-detection", image_png_base64="iVBORw0K")
+    component = types.SimpleNamespace(iris_handle=object(), log_warning=print)
+    message = for_visual_trace(component, response)
+    assert made == [IRIS_IMAGE_CLASS] and message.classname == "msg.MLResponse"
+    assert json.loads(message.json)["image_png_base64"] == "iVBORw0K"
+    outside_iris = types.SimpleNamespace(iris_handle=None)
+    assert for_visual_trace(outside_iris, response) is response
