@@ -265,3 +265,14 @@ def test_download_bert_script_uses_the_same_cache(hub, tmp_path, tiny_bert_folde
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     assert script.main(["--path", str(tmp_path), "--name", "absent"]) == 1
     assert "offline mode" in capsys.readouterr().err
+
+
+def test_another_model_url_for_the_same_name_keeps_the_former_model_aside(hub, tmp_path):
+    ensure_model(TINY_BERT, tmp_path / "model")
+    (tmp_path / "fresh").mkdir()
+    ensure_model(TINY_GPT2, tmp_path / "fresh")
+    assert not (tmp_path / "fresh.previous").exists(), "an empty folder is simply replaced"
+    outcome = ensure_model(TINY_GPT2, tmp_path / "model")
+    assert outcome.source == "download"
+    assert '"bert"' in (tmp_path / "model.previous" / "config.json").read_text()  # the former model, restorable
+    assert '"gpt2"' in (tmp_path / "model" / "config.json").read_text()

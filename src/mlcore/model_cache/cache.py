@@ -159,6 +159,8 @@ def _ensure(repo_id: str, revision: str, folder: Path, settings: HubSettings,
     write_record(staging, new_record)
     shutil.rmtree(staging / ".parts", ignore_errors=True)
     (staging / _PLAN_NAME).unlink(missing_ok=True)
+    if folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()  # an empty folder made by hand holds nothing to keep
     if folder.exists():  # recorded for another repository or revision: keep it aside, restorable
         previous = folder.with_name(folder.name + PREVIOUS_SUFFIX)
         shutil.rmtree(previous, ignore_errors=True)
