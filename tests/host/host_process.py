@@ -1,0 +1,105 @@
+"""A real ``iophost start`` in a subprocess on a free 127.0.0.1 port, driven by the real ``iop`` CLI
+in remote mode and by HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+PASSWORD = "host-test-password"
+START_TIMEOUT = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_settings(folder: Path, items: str, name: str = "test.Production") -> Path:
+    """A settings.py whose production holds ``items`` (Python lines using ``production``)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "settings.py"
+    path.write_text(textwrap.dedent('''\
+        from iop import Production
+        from bo import HFOperation, MLOperation
+        from host_components import BrokenOperation, EchoOperation, QuietEchoOperation
+
+        production = Production("{name}", testing_enabled=True)
+        ''').format(name=name) + textwrap.dedent(items) + "\nPRODUCTIONS = [production]\n")
+    return path
+
+
+class HostProcess:
+    """``iophost start`` in a subprocess, with helpers to drive it."""
+
+    def __init__(self, settings: Path, data: Path, *, db_url: str | None = None) -> None:
+        self.settings, self.data, self.db_url = settings, data, db_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in ("src", "src/python", "tests")),
+                    "IOPHOST_USERNAME": "admin", "IOPHOST_PASSWORD": PASSWORD, "HF_HUB_OFFLINE": "1",
+                    "IOP_URL": self.url, "IOP_USERNAME": "admin", "IOP_PASSWORD": PASSWORD}
+        self.env.pop("IOPHOST_DATABASE_URL", None)
+        self.proc: subprocess.Popen | None = None
+        self.http = httpx.Client(base_url=f"{self.url}/api/iop", auth=("admin", PASSWORD), timeout=60)
+
+    def start(self, *, wait_items: bool = True) -> HostProcess:
+        command = [sys.executable, "-m", "iophost.cli", "start", "--settings", str(self.settings),
+                   "--data", str(self.data), "--port", str(self.port)]
+        if self.db_url:
+            command += ["--db", self.db_url]
+        self.output = self.data.parent / f"host-{self.port}.out"
+        self.data.mkdir(parents=True, exist_ok=True)
+        with open(self.output, "ab") as out:
+            self.proc = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.output.read_text()
+            try:
+                status = self.http.get("/status").json()
+                if not wait_items or "starting" not in status["items"].values() and status["status"] == "running":
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"host did not start: {self.output.read_text()}")
+
+    def iop(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+        """The real ``iop`` CLI, in remote mode against this host."""
+        return subprocess.run([str(VENV_BIN / "iop"), *args], env={**self.env, **(env or {})}, cwd=ROOT,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def status(self) -> dict:
+        return self.http.get("/status").json()
+
+    def wait_for(self, predicate, timeout: float = 30.0, what: str = "condition"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {what}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.proc is None:
+            return 0
+        self.proc.send_signal(sig)
+        try:
+            code = self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            code = self.proc.wait(timeout=10)
+        self.proc = None
+        return code
