@@ -1,0 +1,57 @@
+"""Faults: a worker killed mid-request, a host killed and started again."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+from host_process import HostProcess, write_settings
+
+ECHO = 'production.operation("Echo", EchoOperation)\n'
+SLOW = {"target": "Echo", "classname": "host_components.EchoRequest", "body": {"text": "slow", "delay": 30}}
+QUICK = {"target": "Echo", "classname": "host_components.EchoRequest", "body": {"text": "quick"}}
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("faults-host")
+    host = HostProcess(write_settings(folder / "app", ECHO), folder / "var").start()
+    yield host
+    host.stop(signal.SIGKILL)
+
+
+def _status_of(host: HostProcess, message_id: int) -> str:
+    return host.http.get(f"/messages/{message_id}").json()["status"]
+
+
+def test_worker_killed_mid_request_fails_that_message_and_is_restarted(host: HostProcess):
+    sent = host.http.post("/test/async", json=SLOW).json()
+    host.wait_for(lambda: _status_of(host, sent["message_id"]) == "Delivered", what="delivery")
+    (pid,) = host.status()["workers"]["Echo"]
+    os.kill(pid, signal.SIGKILL)
+    message = host.wait_for(lambda: (m := host.http.get(f"/messages/{sent['message_id']}").json())["status"] == "Error"
+                            and m, what="the message to end in Error")
+    assert f"worker process {pid} of Echo died (exit code -9) while processing message" in message["error_text"]
+    assert message["is_error"] and message["time_processed"]
+    answer = host.http.post("/test", json=QUICK)
+    assert answer.status_code == 200 and 'echo quick' in answer.json()["body"]
+    assert host.status()["workers"]["Echo"] != [pid]
+    log = host.http.get("/log", params={"top": 50}).json()
+    assert any("died" in entry["text"] and entry["session_id"] == sent["session_id"] for entry in log)
+
+
+def test_host_killed_and_restarted_aborts_unfinished_messages_and_logs_the_restart(host: HostProcess):
+    sent = host.http.post("/test/async", json=SLOW).json()
+    host.wait_for(lambda: _status_of(host, sent["message_id"]) == "Delivered", what="delivery")
+    workers = host.status()["workers"]["Echo"]
+    host.stop(signal.SIGKILL)
+    for pid in workers:  # the worker notices its host is gone once its sleep ends; do not wait for it
+        os.kill(pid, signal.SIGKILL)
+    host.start()
+    message = host.http.get(f"/messages/{sent['message_id']}").json()
+    assert message["status"] == "Aborted" and message["is_error"]
+    assert "host stopped before this message was finished" in message["error_text"]
+    texts = [entry["text"] for entry in host.http.get("/log", params={"top": 20}).json()]
+    assert any("host restarted after an unclean stop; 1 unfinished message(s) marked Aborted" in t for t in texts)
+    assert host.http.post("/test", json=QUICK).status_code == 200

@@ -1,0 +1,84 @@
+"""The message store on SQLite and on a real PostgreSQL, and the host running on each."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from host_process import write_settings
+
+from iophost.host import Host
+from iophost.masking import MASK, SecretScrubber, mask_body
+from iophost.store import MessageStore
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store.db'}"
+    url = request.getfixturevalue("postgres_url")
+    from sqlalchemy import create_engine, text
+
+    name = f"iophost_{tmp_path.name.lower().replace('-', '_')}"[:60]
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def test_store_keeps_headers_bodies_and_log_and_aborts_unfinished_on_reopen(store_url: str):
+    store = MessageStore(store_url)
+    first, second = store.new_message_id(), store.new_message_id()
+    store.add_message(id=first, session_id=first, source_config_name="EnsLib.Testing.Service",
+                      target_config_name="Echo", type="Request", status="Queued", body_class_name="m.Req",
+                      body={"text": "hi"})
+    store.add_message(id=second, session_id=second, source_config_name="EnsLib.Testing.Service",
+                      target_config_name="Echo", type="Request", status="Queued", body_class_name="m.Req", body={})
+    store.mark_later(first, "Delivered")
+    store.finish_later(first, "Completed")
+    response = store.new_message_id()
+    store.add_message_later(id=response, session_id=first, source_config_name="Echo",
+                            target_config_name="EnsLib.Testing.Service", type="Response", status="Completed",
+                            body_class_name="m.Resp", body={"text": "hello hi"}, corresponding_message_id=first)
+    log_id = store.log_later("Info", "Echo", "echoing", session_id=first, message_id=first, job="42")
+    request, answer = store.session(first)
+    assert (request["status"], request["is_error"], request["body"]) == ("Completed", False, {"text": "hi"})
+    assert request["time_processed"] and answer["corresponding_message_id"] == first
+    assert store.find(status="Queued")[1] == 1 and store.find(target="Echo")[0][0]["id"] == second
+    assert store.log_entries(since_id=log_id - 1)[0]["text"] == "echoing"
+    store.close()
+
+    reopened = MessageStore(store_url)
+    assert reopened.abort_unfinished("host died") == 1
+    assert reopened.message(second)["status"] == "Aborted" and reopened.message(second)["error_text"] == "host died"
+    assert reopened.new_message_id() == response + 1, "ids continue after the stored ones"
+    reopened.close()
+
+
+def test_host_serves_a_message_through_a_worker_on_each_database(store_url: str, tmp_path: Path):
+    settings = write_settings(tmp_path / "app", 'production.operation("Echo", EchoOperation)\n')
+    store = MessageStore(store_url)
+    host = Host(settings, store, data_dir=tmp_path / "var")
+    try:
+        host.start_production()
+        session_id, outcome = host.call("Echo", "host_components.EchoRequest", {"text": "db", "api_key": "k-12345"})
+        assert outcome.response_body["text"] == "echo db"
+        request, response = store.session(session_id)
+        assert request["body"] == {"text": "db", "api_key": MASK} and response["body"]["text"] == "echo db"
+    finally:
+        host.close()
+        store.close()
+    shutil.rmtree(tmp_path / "app", ignore_errors=True)
+
+
+def test_secrets_are_masked_at_any_depth_and_scrubbed_from_text():
+    body = {"api_key": "abc", "payload": {"inputs": "x", "Authorization": "Bearer t"},
+            "items": [{"hf_token": "hf_x"}], "max_tokens": 3}
+    assert mask_body(body) == {"api_key": MASK, "payload": {"inputs": "x", "Authorization": MASK},
+                               "items": [{"hf_token": MASK}], "max_tokens": MASK}
+    scrubber = SecretScrubber()
+    scrubber.remember(["s3cr3t-value"])
+    assert scrubber.scrub("calling https://x/?key=s3cr3t-value with api_key=zzz and Bearer abc.def") == (
+        f"calling https://x/?key={MASK} with api_key={MASK} and Bearer {MASK}")
