@@ -11,11 +11,11 @@ from fastapi import Depends, HTTPException, Request
 from ..host import Host
 
 
-def get_host(request: Request) -> Host:
+async def get_host(request: Request) -> Host:
     return request.app.state.host
 
 
-def require_user(request: Request, host: Annotated[Host, Depends(get_host)]) -> str:
+async def require_user(request: Request, host: Annotated[Host, Depends(get_host)]) -> str:
     """The user named by a valid ``Authorization: Basic`` header; 401 otherwise."""
     scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
     username = password = ""

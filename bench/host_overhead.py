@@ -1,0 +1,183 @@
+"""What the embedded host adds to a message, on a trivial echo item.
+
+Three ways to run the same echo component, each with IoP's own (de)serialisation of the JSON
+body, so only the host's cost differs:
+
+* direct:   the component called in this process (``load_message`` → ``deliver`` → ``dump_message``);
+* internal: ``Host.call``: persist the request, hand it to the worker process, dispatch there,
+            persist the outcome and the response (SQLite file, WAL);
+* HTTP:     ``POST /api/iop/test`` on ``iophost start`` in a subprocess, from keep-alive clients.
+
+Prints messages/s (concurrent senders) and p50/p99 latency, and what the host adds over direct.
+
+    .venv/bin/python bench/host_overhead.py [--messages 3000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+for _path in (ROOT / "src", ROOT / "src" / "python", ROOT / "tests"):
+    sys.path.insert(0, str(_path))
+
+import httpx  # noqa: E402
+
+from iophost.cli import SWITCH_INTERVAL  # noqa: E402
+from iophost.component import create_component, deliver, dump_message, load_message, start_component  # noqa: E402
+from iophost.host import Host  # noqa: E402
+from iophost.store import MessageStore  # noqa: E402
+
+CLASSNAME = "host_components.EchoRequest"
+BODY = {"text": "hello"}
+SETTINGS = """from iop import Production
+from host_components import QuietEchoOperation
+production = Production("bench.Production")
+production.operation("Echo", QuietEchoOperation).pool(2)
+PRODUCTIONS = [production]
+"""
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def latencies(call, count: int) -> list[float]:
+    for _ in range(min(200, count)):  # warm up
+        call()
+    measured = []
+    for _ in range(count):
+        started = time.perf_counter()
+        call()
+        measured.append((time.perf_counter() - started) * 1000)
+    return measured
+
+
+def throughput(call, count: int, senders: int) -> float:
+    started = time.perf_counter()
+    with ThreadPoolExecutor(senders) as pool:
+        for _ in pool.map(lambda _i: call(), range(count)):
+            pass
+    return count / (time.perf_counter() - started)
+
+
+def direct_call():
+    from host_components import QuietEchoOperation
+
+    component = create_component(QuietEchoOperation, {})
+    start_component(component)
+    return lambda: dump_message(deliver(component, load_message(CLASSNAME, BODY)))
+
+
+def internal(folder: Path, count: int) -> tuple[list[float], float]:
+    (folder / "internal").mkdir()
+    store = MessageStore(f"sqlite:///{folder / 'internal' / 'iophost.db'}")
+    host = Host(folder / "settings.py", store, data_dir=folder / "internal")
+    host.start_production()
+    try:
+        def call():
+            return host.call("Echo", CLASSNAME, BODY)
+
+        measured = latencies(call, count)
+
+        def send_many() -> float:
+            # Throughput: requests in flight all the time (the queue feeds both workers).
+            started = time.perf_counter()
+            sent = [host.send("Echo", CLASSNAME, BODY) for _ in range(count)]
+            for message in sent:
+                message.outcome.result(60)
+            return count / (time.perf_counter() - started)
+
+        rate = send_many()
+        return measured, rate
+    finally:
+        host.close()
+        store.close()
+
+
+def over_http(folder: Path, count: int) -> tuple[list[float], float]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in ("src", "src/python", "tests")),
+           "IOPHOST_PASSWORD": "bench"}
+    server = subprocess.Popen([sys.executable, "-m", "iophost.cli", "start", "--settings", str(folder / "settings.py"),
+                               "--data", str(folder / "http"), "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    payload = json.dumps({"target": "Echo", "classname": CLASSNAME, "body": BODY})
+    headers = {"Authorization": "Basic " + base64.b64encode(b"admin:bench").decode(),
+               "Content-Type": "application/json"}
+    try:
+        status = httpx.Client(base_url=f"http://127.0.0.1:{port}/api/iop", auth=("admin", "bench"), timeout=30)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if status.get("/status").json()["items"].get("Echo") == "running":
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        # http.client: a keep-alive connection per sender thread, and a client that costs little itself.
+        local = threading.local()
+
+        def call():
+            if not hasattr(local, "connection"):
+                local.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            local.connection.request("POST", "/api/iop/test", body=payload, headers=headers)
+            response = local.connection.getresponse()
+            response.read()
+            assert response.status == 200, response.status
+
+        measured = latencies(call, count)
+        rate = throughput(call, count, 8)
+        return measured, rate
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--messages", type=int, default=3000)
+    args = parser.parse_args()
+    sys.setswitchinterval(SWITCH_INTERVAL)  # as iophost start does
+    folder = Path(tempfile.mkdtemp(prefix="iophost-bench-"))
+    try:
+        (folder / "settings.py").write_text(SETTINGS)
+        direct = latencies(direct_call(), args.messages)
+        inside, inside_rate = internal(folder, args.messages)
+        web, web_rate = over_http(folder, args.messages)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    d50, d99 = percentile(direct, 0.5), percentile(direct, 0.99)
+    report = {
+        "cpus": os.cpu_count(), "messages": args.messages,
+        "direct_ms": {"p50": round(d50, 3), "p99": round(d99, 3), "mean": round(statistics.mean(direct), 3)},
+        "internal": {"msg_per_s": round(inside_rate), "p50_ms": round(percentile(inside, 0.5), 3),
+                     "p99_ms": round(percentile(inside, 0.99), 3),
+                     "added_p50_ms": round(percentile(inside, 0.5) - d50, 3),
+                     "added_p99_ms": round(percentile(inside, 0.99) - d99, 3)},
+        "http": {"msg_per_s": round(web_rate), "p50_ms": round(percentile(web, 0.5), 3),
+                 "p99_ms": round(percentile(web, 0.99), 3),
+                 "added_p50_ms": round(percentile(web, 0.5) - d50, 3),
+                 "added_p99_ms": round(percentile(web, 0.99) - d99, 3)},
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
