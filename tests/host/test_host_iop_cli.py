@@ -89,6 +89,13 @@ def test_iop_log_shows_component_logs_with_item_and_session(host: HostProcess):
     line = next(line for line in result.stdout.splitlines() if "echoing 'log me'" in line)
     assert " Info Echo " in line and f" {answer['session_id']} " in line and "on_echo_request" in line
     assert "Broken failed to start" in host.iop("--log", "100").stdout
+    assert " None " not in result.stdout
+
+
+def test_the_management_portal_is_served_by_the_host(host: HostProcess):
+    assert httpx.get(f"{host.url}/portal/login").status_code == 200
+    assert httpx.get(f"{host.url}/docs").status_code == 200
+    assert "/api/iop/test/async" in httpx.get(f"{host.url}/openapi.json").json()["paths"]
 
 
 def test_iop_export_renders_the_production(host: HostProcess):

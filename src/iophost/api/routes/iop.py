@@ -79,7 +79,9 @@ def set_default(host: HostDep, body: DefaultBody) -> dict[str, str]:
 @router.get("/log")
 def log(host: HostDep, top: int = Query(10, ge=1, le=10000), since_id: int | None = None) -> list[dict[str, Any]]:
     """The newest ``top`` entries (newest first), or those after ``since_id`` (oldest first)."""
-    return host.store.log_entries(since_id=since_id, top=top)
+    # IRIS leaves an entry's message and session empty, not null (``iop --log`` prints them).
+    return [{key: "" if value is None else value for key, value in entry.items()}
+            for entry in host.store.log_entries(since_id=since_id, top=top)]
 
 
 @router.get("/export")
