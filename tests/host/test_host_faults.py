@@ -55,3 +55,14 @@ def test_host_killed_and_restarted_aborts_unfinished_messages_and_logs_the_resta
     texts = [entry["text"] for entry in host.http.get("/log", params={"top": 20}).json()]
     assert any("host restarted after an unclean stop; 1 unfinished message(s) marked Aborted" in t for t in texts)
     assert host.http.post("/test", json=QUICK).status_code == 200
+
+
+def test_iop_kill_aborts_the_message_in_flight_and_start_serves_again(host: HostProcess):
+    sent = host.http.post("/test/async", json=SLOW).json()
+    host.wait_for(lambda: _status_of(host, sent["message_id"]) == "Delivered", what="delivery")
+    assert host.iop("--kill").returncode == 0
+    assert host.status()["status"] == "stopped"
+    message = host.http.get(f"/messages/{sent['message_id']}").json()
+    assert message["status"] == "Aborted" and "killed while processing" in message["error_text"]
+    assert host.iop("--start", "test.Production", "--detach").returncode == 0
+    assert host.http.post("/test", json=QUICK).status_code == 200
