@@ -34,7 +34,7 @@ SEED_TRAIN_REQUEST = """{
 SEED_NO_TEMPORARY_MODEL = "No temporary model detected, run a training first."
 #: A request the tiny model reliably learns from in a couple of seconds.
 LEARNING_REQUEST = {"columns": "ReviewLabel,ReviewText", "table": "iris.Review", "p_of_train": 0.7,
-                    "learning_rate": 5e-3, "num_train_epochs": 15}
+                    "learning_rate": 3e-3, "num_train_epochs": 30}
 
 
 def _operation(model_path: Path, db_url: str, *extra: str):

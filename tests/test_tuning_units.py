@@ -41,7 +41,7 @@ def test_planned_arguments_keep_the_requests_values_and_add_ours():
                              train_rows=80, seed=7, use_gpu=False)
     assert planned["per_device_train_batch_size"] == 8
     assert planned["per_device_eval_batch_size"] == 5  # the seed's rule where the request is silent
-    assert planned["train_sampling_strategy"] == "group_by_length"
+    assert planned["train_sampling_strategy"] == "random"
     assert planned["save_strategy"] == "no" and planned["report_to"] == "none" and planned["seed"] == 7
     assert planned["eval_steps"] == 8  # 10 steps/epoch x 3 epochs, evaluated 4 times, not every logging step
 
@@ -148,3 +148,17 @@ def test_a_failed_save_leaves_no_temporary_model(tmp_path):
     with pytest.raises(RuntimeError, match="disk full"):
         save_temporary(tmp_path, "m", broken)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_length_buckets_give_aligned_batches_of_similar_lengths_in_a_new_order_each_epoch():
+    from mlcore.tuning.sampling import ShuffledLengthBuckets
+
+    lengths = [(i * 37) % 101 + 1 for i in range(95)]
+    sampler = ShuffledLengthBuckets(lengths, batch_size=10, seed=3, batches_per_bucket=4)
+    first, second = list(sampler), list(sampler)
+    assert sorted(first) == list(range(95)) and first != second
+    batches = [first[i:i + 10] for i in range(0, 95, 10)]
+    assert [len(b) for b in batches] == [10] * 9 + [5]  # only the last batch is short
+    spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches[:-1]) / 9
+    assert spread < 35  # random batches of these lengths spread over ~90
+    assert list(ShuffledLengthBuckets(lengths, batch_size=10, seed=3, batches_per_bucket=4)) == first

@@ -103,6 +103,10 @@ class EnergyMeter:
         try:
             from codecarbon import OfflineEmissionsTracker
 
+            # codecarbon logs its hardware guesses at INFO/WARNING during init (its import resets the
+            # level); the report's ``methods`` says the same once, in the component's log
+            logging.getLogger("codecarbon").setLevel(logging.ERROR)
+
             self._tracker = OfflineEmissionsTracker(
                 # no output method: no emissions.csv in the working folder, no API call
                 country_iso_code=self.country_iso_code, output_methods=[], log_level="error",

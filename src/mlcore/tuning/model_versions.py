@@ -220,11 +220,12 @@ def rollback(root: Path, name: str) -> Rollback:
         NoPreviousVersionError: no version kept.
     """
     root = Path(root)
+    if not list_versions(root, name):
+        raise _nothing_to_restore(root, name)
     with _locked(root, name):
         versions = list_versions(root, name)
-        if not versions:
-            raise NoPreviousVersionError(f"no earlier version of {name!r} is kept in {versions_dir(root, name)}: "
-                                         f"nothing to roll back to")
+        if not versions:  # another process rolled back meanwhile
+            raise _nothing_to_restore(root, name)
         restored = versions[-1]
         current = root / name
         replaced = replace_folder(restored, current)
@@ -234,3 +235,8 @@ def rollback(root: Path, name: str) -> Rollback:
             replaced_to = temp if not temp.exists() else _fresh(versions_dir(root, name) / SET_ASIDE_DIR)
             os.rename(replaced, replaced_to)
     return Rollback(model_dir=current, restored=restored, replaced_to=replaced_to)
+
+
+def _nothing_to_restore(root: Path, name: str) -> NoPreviousVersionError:
+    return NoPreviousVersionError(f"no earlier version of {name!r} is kept in {versions_dir(root, name)}: "
+                                  f"nothing to roll back to")

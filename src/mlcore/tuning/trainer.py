@@ -2,9 +2,10 @@
 
 Efficiency, against the seed's recipe (each row tokenized on its own and padded to 512 tokens):
 texts are tokenized in batches by ``datasets.map`` with truncation only; ``DataCollatorWithPadding``
-pads each batch to its longest row; training batches are grouped by length so that rows of a
-batch have similar lengths; the test rows are sorted by length. The model then computes on
-the tokens that exist instead of on padding, which is most of a 512-token row for reviews.
+pads each batch to its longest row; training batches are grouped by length (in shuffled buckets,
+``sampling``) so that rows of a batch have similar lengths; the test rows are sorted by length.
+The model then computes on the tokens that exist instead of on padding, which is most of a
+512-token row for reviews.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from .metrics import compute_metrics, reported
 from .progress import ProgressLogger
+from .sampling import length_bucket_trainer
 
 #: Above this, BERT-family position embeddings run out.
 MAX_TOKENS = 512
@@ -70,12 +72,13 @@ def fine_tune(model: Any, tokenizer: Any, train_dataset: Any, test_dataset: Any,
             when no checkpoints are to be saved (the Trainer creates the folder regardless).
         collator: defaults to dynamic padding (``DataCollatorWithPadding``).
     """
-    from transformers import DataCollatorWithPadding, PrinterCallback, ProgressCallback, Trainer
+    from transformers import DataCollatorWithPadding, PrinterCallback, ProgressCallback
 
     candidate = copy.deepcopy(model)
     progress = ProgressLogger(log, every_s=progress_every_s)
+    trainer_class = length_bucket_trainer(train_dataset["length"])
     with _scratch_output_dir(arguments):
-        trainer = Trainer(model=candidate, args=arguments, train_dataset=train_dataset, eval_dataset=test_dataset,
+        trainer = trainer_class(model=candidate, args=arguments, train_dataset=train_dataset, eval_dataset=test_dataset,
                           processing_class=tokenizer,
                           data_collator=collator or DataCollatorWithPadding(tokenizer, pad_to_multiple_of=_multiple()),
                           compute_metrics=compute_metrics, callbacks=[progress])
