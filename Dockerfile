@@ -23,6 +23,8 @@ RUN pip3 install --break-system-packages --no-cache-dir -r requirements.txt
 RUN iris start IRIS \
     && iris session IRIS < iris.script \
     && python3 -m iop --init \
+    # the Visual Trace's image message (needs IOP.Message, so after iop --init)
+    && iris session IRIS -U IRISAPP '##class(%SYSTEM.OBJ).Load("/irisdev/app/src/iris/Python/ImageResponse.cls","ck")' \
     && python3 -m iop --migrate /irisdev/app/src/python/settings.py \
     && python3 -m iop --default iris.Production \
     && python3 -m mlcore.reviews_loader --file /irisdev/app/misc/dataset/dataset.txt \

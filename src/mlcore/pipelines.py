@@ -48,8 +48,19 @@ def run_pipeline(pipe: Any, arguments: dict[str, Any]) -> Any:
             "(e.g. {\"inputs\": \"...\"} or {\"text_inputs\": \"...\"})")
     from transformers.pipelines.base import PipelineException
 
+    arguments = _generation_defaults(pipe.task, arguments)
     try:
         return to_jsonable(pipe(**arguments))
     except (TypeError, ValueError, KeyError, PipelineException) as exc:
         raise PipelineCallError(
             f"the {pipe.task!r} pipeline rejected the request fields {sorted(arguments)}: {exc}") from exc
+
+
+def _generation_defaults(task: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Several sequences from greedy decoding are refused by today's ``generate``; the seed asks
+    ``num_return_sequences: 3`` and relied on gpt2's sampling default, so sample unless told how."""
+    wants_several = isinstance(arguments.get("num_return_sequences"), int) and arguments["num_return_sequences"] > 1
+    decoding_given = any(key in arguments for key in ("do_sample", "num_beams", "generation_config"))
+    if task == "text-generation" and wants_several and not decoding_given:
+        return {**arguments, "do_sample": True}
+    return arguments
