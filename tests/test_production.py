@@ -14,10 +14,18 @@ from mlcore.coercion import coerce
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_production_holds_the_seeds_items():
-    import settings
+def _project_settings():
+    # by path: other tests put their own settings.py on sys.path
+    import importlib.util
 
-    production = settings.PRODUCTIONS[0]
+    spec = importlib.util.spec_from_file_location("project_settings", ROOT / "src/python/settings.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_production_holds_the_seeds_items():
+    production = _project_settings().PRODUCTIONS[0]
     assert production.name == "iris.Production"
     items = {item.name: item for item in production.items}
     assert set(items) == {"HuggingFace API", "HuggingFace gpt2 local", "HuggingFace ner local",
