@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import tiny_models
+import tuning_fixtures
 from host_process import PASSWORD, HostProcess, write_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -20,10 +22,17 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists() or shutil.which(str(CHROMI
 @pytest.fixture(scope="module")
 def host(tmp_path_factory: pytest.TempPathFactory, tiny_gpt2: Path) -> Iterator[HostProcess]:
     folder = tmp_path_factory.mktemp("portal-real-host")
+    models = folder / "models"
+    tiny_models.build_text_classifier(models / tuning_fixtures.MODEL_NAME, num_labels=5,
+                                      extra_corpus=[text for _, text in tuning_fixtures.review_rows()] * 3)
+    db_url = tuning_fixtures.fill_reviews(f"sqlite:///{folder / 'iris.sqlite'}", tuning_fixtures.review_rows())
+    tuning = f"path={models}\\nmodel_name={tuning_fixtures.MODEL_NAME}\\ndb_url={db_url}\\nprogress_seconds=0"
     settings = write_settings(folder / "production", f'''
+        from bo import TuningOperation
         production.operation("Tiny gpt2", MLOperation,
                              settings={{"%settings": "name=tiny-gpt2\\npath={tiny_gpt2}\\ntask=text-generation"}})
         production.operation("Echo", EchoOperation)
+        production.operation("Python.TuningOperation", TuningOperation, settings={{"%settings": "{tuning}"}})
         ''')
     running = HostProcess(settings, folder / "data").start()
     yield running
@@ -75,3 +84,22 @@ def test_log_in_start_test_and_trace_on_the_real_host(page, host: HostProcess) -
     arrows.nth(0).click()
     page.wait_for_function("document.querySelector('#message-body').textContent.includes('George Washington')")
     shot(page, "02-visual-trace")
+
+
+def test_a_real_training_shows_its_curve_and_metrics_and_is_promoted(page, host: HostProcess) -> None:
+    page.goto(f"{host.url}/portal/test?item=Python.TuningOperation&classname=msg.TrainRequest")
+    assert '"table": "iris.Review"' in page.input_value("#test-body")
+    page.fill("#test-body", '{"columns": "ReviewLabel,ReviewText", "table": "iris.Review", "p_of_train": 0.7,'
+              ' "learning_rate": 0.003, "num_train_epochs": 30, "logging_steps": 5}')
+    page.click("#test-invoke")
+    page.wait_for_selector("#test-trace:not([hidden])")
+    page.click("#test-training")
+    page.wait_for_url("**/portal/training?item=Python.TuningOperation")
+    page.wait_for_function("document.querySelectorAll('#metrics-table tbody tr td').length >= 8", timeout=120_000)
+    page.wait_for_selector('#chart-loss path[data-series="loss"]')
+    assert "accuracy" in page.inner_text("#metrics-table")
+    assert "kWh" in page.inner_text("#energy")
+    shot(page, "03-training")
+    page.click("#override")
+    page.wait_for_selector(".flash.ok")
+    assert "promoted" in page.inner_text(".flash.ok")
