@@ -14,6 +14,7 @@ from msg import MLRequest, MLResponse, OverrideRequest, OverrideResponse, TrainR
 
 class EchoOperation(BusinessOperation):
     def on_ml_request(self, request: MLRequest) -> MLResponse:
+        self.log_info(f"echo: {request.text_inputs or request.inputs}")
         return MLResponse(output={"echo": request.text_inputs or request.inputs}, model="echo", task="echo")
 
 

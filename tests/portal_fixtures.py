@@ -1,18 +1,15 @@
-"""Fixtures of the portal tests: a test production, the portal served on a free 127.0.0.1 port."""
+"""Fixtures of the portal tests: a test production; the in-process host of the web tests and the real
+``iophost start`` that the browser tests drive."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
+from host.host_process import HostProcess
 from iophost.portal import mount_portal
 from portal_test_host import InProcessHost
 
@@ -43,25 +40,6 @@ def write_settings(folder: Path, model_root: Path) -> Path:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class PortalServer:
-    url: str
-    host: InProcessHost
-    server: uvicorn.Server
-    thread: threading.Thread
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
-        self.host.stop_production()
-
-
 def make_host(tmp: Path, model_root: Path) -> InProcessHost:
     settings = write_settings(tmp / "production", model_root)
     return InProcessHost(settings, tmp / "data", model_root, USERNAME, PASSWORD)
@@ -73,18 +51,6 @@ def make_app(host: InProcessHost) -> FastAPI:
     return app
 
 
-def serve(host: InProcessHost) -> PortalServer:
-    port = free_port()
-    config = uvicorn.Config(make_app(host), host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return PortalServer(url=f"http://127.0.0.1:{port}", host=host, server=server, thread=thread)
-
-
 @pytest.fixture
 def portal_host(tmp_path: Path, model_root: Path) -> Iterator[InProcessHost]:
     host = make_host(tmp_path, model_root)
@@ -93,7 +59,11 @@ def portal_host(tmp_path: Path, model_root: Path) -> Iterator[InProcessHost]:
 
 
 @pytest.fixture(scope="module")
-def portal_server(tmp_path_factory: pytest.TempPathFactory, model_root: Path) -> Iterator[PortalServer]:
-    running = serve(make_host(tmp_path_factory.mktemp("portal"), model_root))
-    yield running
+def portal_server(tmp_path_factory: pytest.TempPathFactory, model_root: Path) -> Iterator[HostProcess]:
+    """The real ``iophost start`` (workers, store, REST API, portal) serving the test production."""
+    folder = tmp_path_factory.mktemp("portal")
+    running = HostProcess(write_settings(folder / "production", model_root), folder / "data")
+    running.env.update(IOPHOST_USERNAME=USERNAME, IOPHOST_PASSWORD=PASSWORD)
+    running.http.auth = (USERNAME, PASSWORD)
+    yield running.start()
     running.stop()

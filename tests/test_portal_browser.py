@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from portal_fixtures import PASSWORD, USERNAME, PortalServer, free_port, portal_server  # noqa: F401
+from host.host_process import HostProcess as PortalServer
+from host.host_process import free_port
+from portal_fixtures import PASSWORD, USERNAME, portal_server  # noqa: F401
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "portal"
@@ -77,8 +79,6 @@ def test_test_page_runs_a_tiny_model_and_its_trace_shows_request_and_response(pa
     assert page.input_value("#test-class") == "msg.MLRequest"
     body = page.input_value("#test-body")
     assert '"text_inputs": "George Washington lived"' in body and '"num_return_sequences": 3' in body
-    page.fill("#test-body", '{"text_inputs": "George Washington lived", "max_length": 30, "num_return_sequences": 2,'
-              ' "do_sample": true}')
     page.click("#test-invoke")
     page.wait_for_selector("#test-trace:not([hidden])")
     assert "msg.MLResponse" in page.inner_text("#test-status"), page.inner_text("#test-response")
@@ -149,7 +149,8 @@ def test_a_detection_image_is_shown_and_downloadable(page, portal_server: Portal
 def test_event_log_tails_live_and_messages_are_searchable(page, portal_server: PortalServer) -> None:  # noqa: F811
     page.goto(f"{portal_server.url}/portal/log")
     page.wait_for_selector("#log-table tbody tr")
-    portal_server.host.log("Warning", "Echo", "live tail works")
+    portal_server.http.post("/test", json={"target": "Echo", "classname": "msg.MLRequest",
+                                          "body": '{"inputs": "live tail works"}'}).raise_for_status()
     page.wait_for_selector("#log-table tbody tr.new >> text=live tail works", timeout=10_000)
     shot(page, "07-event-log")
     page.goto(f"{portal_server.url}/portal/messages")
@@ -192,5 +193,5 @@ def test_a_cross_site_form_post_is_refused(page, portal_server: PortalServer, ev
     page.goto(f"{origin}/evil")
     page.wait_for_load_state()
     page.wait_for_timeout(500)
-    assert portal_server.host.production_state() == "running"
+    assert portal_server.status()["status"] == "running"
     assert not re.search(r"production stop: done", page.content())

@@ -1,5 +1,4 @@
-"""The portal served by the real ``iophost start`` (not the portal tests' in-process stand-in):
-log in, start the production, Test a tiny model, follow its Visual Trace, with the seed's JSON."""
+"""The portal on the real host with the real TuningOperation: a tiny training followed live, then promoted."""
 
 from __future__ import annotations
 
@@ -8,9 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from host_process import PASSWORD, HostProcess, write_settings
+
 import tiny_models
 import tuning_fixtures
-from host_process import PASSWORD, HostProcess, write_settings
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "portal-real-host"
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists() or shutil.which(str(CHROMI
 
 
 @pytest.fixture(scope="module")
-def host(tmp_path_factory: pytest.TempPathFactory, tiny_gpt2: Path) -> Iterator[HostProcess]:
+def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostProcess]:
     folder = tmp_path_factory.mktemp("portal-real-host")
     models = folder / "models"
     tiny_models.build_text_classifier(models / tuning_fixtures.MODEL_NAME, num_labels=5,
@@ -29,9 +29,6 @@ def host(tmp_path_factory: pytest.TempPathFactory, tiny_gpt2: Path) -> Iterator[
     tuning = f"path={models}\\nmodel_name={tuning_fixtures.MODEL_NAME}\\ndb_url={db_url}\\nprogress_seconds=0"
     settings = write_settings(folder / "production", f'''
         from bo import TuningOperation
-        production.operation("Tiny gpt2", MLOperation,
-                             settings={{"%settings": "name=tiny-gpt2\\npath={tiny_gpt2}\\ntask=text-generation"}})
-        production.operation("Echo", EchoOperation)
         production.operation("Python.TuningOperation", TuningOperation, settings={{"%settings": "{tuning}"}})
         ''')
     running = HostProcess(settings, folder / "data").start()
@@ -57,36 +54,11 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_log_in_start_test_and_trace_on_the_real_host(page, host: HostProcess) -> None:
+def test_a_real_training_shows_its_curve_and_metrics_and_is_promoted(page, host: HostProcess) -> None:
     page.goto(f"{host.url}/portal/")
     page.fill("input[name=username]", "admin")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    assert page.url.endswith("/portal/")
-    host.iop("--stop")
-    page.reload()
-    page.click("#production-start")
-    page.wait_for_selector("#production-state.state-running")
-    page.wait_for_selector('svg .item.state-running[data-item="Tiny gpt2"]')
-    shot(page, "01-production")
-
-    page.goto(f"{host.url}/portal/test?item=Tiny%20gpt2")
-    page.fill("#test-body", '{"text_inputs": "George Washington lived", "max_length": 30, "num_return_sequences": 3}')
-    page.click("#test-invoke")
-    page.wait_for_selector("#test-trace:not([hidden])")
-    assert "msg.MLResponse" in page.inner_text("#test-status"), page.inner_text("#test-response")
-    assert page.inner_text("#test-response").count("generated_text") == 3
-    page.click("#test-trace")
-    page.wait_for_selector("svg.trace")
-    arrows = page.locator("svg.trace .message")
-    assert arrows.count() == 2
-    assert "MLRequest" in arrows.nth(0).text_content() and "MLResponse" in arrows.nth(1).text_content()
-    arrows.nth(0).click()
-    page.wait_for_function("document.querySelector('#message-body').textContent.includes('George Washington')")
-    shot(page, "02-visual-trace")
-
-
-def test_a_real_training_shows_its_curve_and_metrics_and_is_promoted(page, host: HostProcess) -> None:
     page.goto(f"{host.url}/portal/test?item=Python.TuningOperation&classname=msg.TrainRequest")
     assert '"table": "iris.Review"' in page.input_value("#test-body")
     page.fill("#test-body", '{"columns": "ReviewLabel,ReviewText", "table": "iris.Review", "p_of_train": 0.7,'
