@@ -8,33 +8,17 @@ from __future__ import annotations
 
 import http.server
 import re
-import shutil
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from browser import browser, needs_chromium, screenshot  # noqa: F401
 from host.host_process import HostProcess as PortalServer
 from host.host_process import free_port
 from portal_fixtures import PASSWORD, USERNAME, portal_server  # noqa: F401
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "portal"
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None,
-                                reason="Debian's Chromium is not installed at /usr/bin/chromium")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield chromium
-        chromium.close()
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +30,7 @@ def page(browser, portal_server: PortalServer):  # noqa: F811
 
 
 def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    screenshot(page, "portal", name)
 
 
 def log_in(page, url: str, password: str = PASSWORD) -> None:

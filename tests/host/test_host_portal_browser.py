@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from host_process import PASSWORD, HostProcess, write_settings
 
 import tiny_models
 import tuning_fixtures
+from browser import browser, needs_chromium, screenshot  # noqa: F401
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "portal-real-host"
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None,
-                                reason="Debian's Chromium is not installed at /usr/bin/chromium")
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -37,21 +32,11 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostProcess]:
 
 
 @pytest.fixture(scope="module")
-def page(host: HostProcess) -> Iterator:
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        context = browser.new_context(viewport={"width": 1360, "height": 900})
-        context.set_default_timeout(30_000)
-        yield context.new_page()
-        browser.close()
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+def page(browser, host: HostProcess) -> Iterator:  # noqa: F811
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    context.set_default_timeout(30_000)
+    yield context.new_page()
+    context.close()
 
 
 def test_a_real_training_shows_its_curve_and_metrics_and_is_promoted(page, host: HostProcess) -> None:
@@ -71,7 +56,7 @@ def test_a_real_training_shows_its_curve_and_metrics_and_is_promoted(page, host:
     page.wait_for_selector('#chart-loss path[data-series="loss"]')
     assert "accuracy" in page.inner_text("#metrics-table")
     assert "kWh" in page.inner_text("#energy")
-    shot(page, "03-training")
+    screenshot(page, "portal-real-host", "03-training")
     page.click("#override")
     page.wait_for_selector(".flash.ok")
     assert "promoted" in page.inner_text(".flash.ok")

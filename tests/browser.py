@@ -1,0 +1,32 @@
+"""Headless Debian Chromium for the portal's browser tests (never a downloaded browser)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+needs_chromium = pytest.mark.skipif(not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None,
+                                    reason="Debian's Chromium is not installed at /usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield chromium
+        chromium.close()
+
+
+def screenshot(page, folder: str, name: str) -> None:
+    """Save a full-page screenshot as ``test-artifacts/<folder>/<name>.png``."""
+    (ARTIFACTS / folder).mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / folder / f"{name}.png"), full_page=True)
