@@ -2,56 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 import bo
 from components import call, started
+from fake_inference_api import GPT2_ANSWER, FakeInferenceAPI
 from mlcore.inference_api import InferenceAPIError, resolve_url
 from msg import HFResponse
 
-
-class FakeInferenceAPI(BaseHTTPRequestHandler):
-    received: list[dict] = []
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        FakeInferenceAPI.received.append(
-            {"path": self.path, "authorization": self.headers.get("Authorization"), "body": json.loads(body)})
-        model = self.path.rsplit("/", 1)[-1]
-        if model == "slow":
-            time.sleep(2)
-        status, payload, kind = {
-            "gpt2": (200, json.dumps([{"generated_text": "Can you please let us know more details"}]),
-                     "application/json"),
-            "private": (401, json.dumps({"error": "Invalid credentials in Authorization header"}),
-                        "application/json"),
-            "missing": (404, "Not Found", "text/plain"),
-            "loading": (503, json.dumps({"error": "Model gpt2 is currently loading", "estimated_time": 20.0}),
-                        "application/json"),
-            "html": (200, "<html>maintenance</html>", "text/html"),
-        }.get(model, (500, "boom", "text/plain"))
-        data = payload.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def api_base():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeInferenceAPI)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/models/"
-    server.shutdown()
+pytest_plugins = ["fake_inference_api"]
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +25,7 @@ def test_seed_request_posts_payload_with_bearer_key(api_base):
                                           "payload": "Can you please let us know more details about your ",
                                           "api_key": "hf_request_key"})
     assert isinstance(response, HFResponse)
-    assert response.payload == [{"generated_text": "Can you please let us know more details"}]
+    assert response.payload == GPT2_ANSWER
     sent = FakeInferenceAPI.received[-1]
     assert sent["path"] == "/models/gpt2"
     assert sent["authorization"] == "Bearer hf_request_key"

@@ -4,39 +4,19 @@ output), log, export, update, stop; plus PoolSize, item control, errors and mask
 from __future__ import annotations
 
 import json
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 import pytest
 from host_process import PASSWORD, HostProcess, write_settings
 
+from fake_inference_api import GPT2_ANSWER
+
 API_KEY = "hf_TopSecretKey0123456789"
 
-
-class FakeInferenceAPI(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        data = json.dumps([{"generated_text": "a local answer"}]).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def inference_api():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeInferenceAPI)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/models/gpt2"
-    server.shutdown()
+pytest_plugins = ["fake_inference_api"]
 
 
 ITEMS = '''
@@ -193,16 +173,16 @@ def test_async_test_returns_the_session_at_once_and_the_session_can_be_read(host
     assert host.http.get("/sessions/999999").status_code == 404
 
 
-def test_api_key_never_reaches_the_database_file_or_the_log(host: HostProcess, inference_api: str):
+def test_api_key_never_reaches_the_database_file_or_the_log(host: HostProcess, api_base: str):
     answer = host.http.post("/test", json={"target": "HuggingFace API", "classname": "msg.HFRequest", "body": {
-        "api_url": inference_api, "payload": {"inputs": "hello"}, "api_key": API_KEY}})
+        "api_url": api_base + "gpt2", "payload": {"inputs": "hello"}, "api_key": API_KEY}})
     assert answer.status_code == 200, answer.text
-    assert "a local answer" in answer.json()["body"]
+    assert GPT2_ANSWER[0]["generated_text"] in answer.json()["body"]
     request = host.http.get(f"/messages/{answer.json()['session_id']}").json()
     assert request["body"]["api_key"] == "********"
     host.http.get("/log", params={"top": 1})  # reads flush the store's pending writes
     stored = b"".join(path.read_bytes() for path in host.data.glob("iophost.db*"))
-    assert b"a local answer" in stored and API_KEY.encode() not in stored
+    assert GPT2_ANSWER[0]["generated_text"].encode() in stored and API_KEY.encode() not in stored
     assert API_KEY not in json.dumps(host.http.get("/log", params={"top": 500}).json())
 
 
