@@ -37,7 +37,7 @@ for _path in (ROOT / "src", ROOT / "src" / "python", ROOT / "tests"):
 
 import httpx  # noqa: E402
 
-from iophost.cli import SWITCH_INTERVAL  # noqa: E402
+from iophost.cli import tune_for_serving  # noqa: E402
 from iophost.component import create_component, deliver, dump_message, load_message, start_component  # noqa: E402
 from iophost.host import Host  # noqa: E402
 from iophost.store import MessageStore  # noqa: E402
@@ -89,6 +89,7 @@ def internal(folder: Path, count: int) -> tuple[list[float], float]:
     store = MessageStore(f"sqlite:///{folder / 'internal' / 'iophost.db'}")
     host = Host(folder / "settings.py", store, data_dir=folder / "internal")
     host.start_production()
+    tune_for_serving()  # as iophost start does
     try:
         def call():
             return host.call("Echo", CLASSNAME, BODY)
@@ -154,7 +155,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=3000)
     args = parser.parse_args()
-    sys.setswitchinterval(SWITCH_INTERVAL)  # as iophost start does
+    tune_for_serving()
     folder = Path(tempfile.mkdtemp(prefix="iophost-bench-"))
     try:
         (folder / "settings.py").write_text(SETTINGS)

@@ -8,6 +8,7 @@ or ``("fail", ...)`` and streams the component's log calls as ``("log", ...)`` m
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import os
@@ -88,6 +89,7 @@ def _serve(spec: ComponentSpec, conn: Connection) -> None:
     except BaseException as exc:  # on_init failed: report it and end this process
         send(("init_error", describe(exc)))
         return
+    gc.freeze()  # the component and its model live as long as the process: keep the collector off them
     send(("ready", os.getpid()))
     while True:
         request = conn.recv()

@@ -18,10 +18,10 @@ def test_async(host: HostDep, body: TestBody) -> dict[str, Any]:
     """Send a message without waiting (a training can take hours); poll ``/sessions/{session_id}``."""
     if not body.classname:
         raise InvalidMessageError("classname is required (module.Class of a Python message)")
-    data = host.check_message(body.target, body.classname, body.body)
     if body.restart:
+        host.check_message(body.target, body.classname, body.body)  # a bad message restarts nothing
         host.restart_item(body.target)
-    sent = host.send(body.target, body.classname, data, priority="Async")
+    sent = host.send(body.target, body.classname, body.body, priority="Async")
     return {"session_id": sent.session_id, "message_id": sent.message_id, "status": "Queued"}
 
 
