@@ -384,16 +384,17 @@ class Host:
         outcome: Future = Future()
         with self._items_lock:
             workers = self._items.get(target)
-            if workers is None:
-                raise StateError(f"{target} is not running")
-            if workers.state == "error":
-                raise StateError(workers.error)
-            self.store.add_message(id=message_id, session_id=message_id, source_config_name=source,
-                                   target_config_name=target, type="Request", status="Queued",
-                                   body_class_name=classname, body=mask_body(data), priority=priority)
-            workers.submit(Job(message_id, message_id, classname, data,
-                               finish=self._finisher(message_id, source, target, outcome),
-                               delivered=lambda: self.store.mark_later(message_id, "Delivered")))
+        if workers is None:
+            raise StateError(f"{target} is not running")
+        if workers.state == "error":
+            raise StateError(workers.error)
+        self.store.add_message(id=message_id, session_id=message_id, source_config_name=source,
+                               target_config_name=target, type="Request", status="Queued",
+                               body_class_name=classname, body=mask_body(data), priority=priority)
+        # Stopped meanwhile: the workers answer Aborted, as they do for a message still queued at a stop.
+        workers.submit(Job(message_id, message_id, classname, data,
+                           finish=self._finisher(message_id, source, target, outcome),
+                           delivered=lambda: self.store.mark_later(message_id, "Delivered")))
         return SentMessage(message_id, message_id, outcome)
 
     def _finisher(self, message_id: int, source: str, target: str, future: Future) -> Callable[[Outcome], None]:

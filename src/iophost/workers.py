@@ -1,16 +1,19 @@
 """The worker processes of one production item, as the host sees them.
 
 Each of an item's PoolSize workers is a process (see :mod:`iophost.worker_process`) with a
-pipe, driven by one thread of the host: the thread takes the next message from the item's
-queue, sends it down the pipe, relays the component's log lines, and reports the outcome.
-A worker that dies mid-message fails that message with the reason and is started again.
+pipe. A message goes down the pipe of an idle worker straight from the thread that sent it,
+the most recently idle worker first (its caches are warm); when none is idle it waits in the
+item's queue. One reader thread per worker takes whatever comes back up the pipe: the
+component's log lines as they are written, and the outcome, after which it hands that worker
+the next queued message or puts it back among the idle. A worker that dies mid-message fails
+that message with the reason and is started again.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
@@ -21,7 +24,6 @@ from .loader import ComponentSpec
 
 START_TIMEOUT = 600.0  # a model download in on_init can take minutes
 STOP_TIMEOUT = 30.0
-_STOP = object()
 
 
 @dataclass
@@ -65,13 +67,19 @@ def _context() -> BaseContext:
 
 
 class _Worker:
-    """One worker process and the host thread that drives it."""
+    """One worker process and the host thread that reads its pipe.
+
+    ``job`` (the message in flight) and membership of the pool's idle list change only under
+    the pool's lock; whoever takes the worker from the idle list owns its pipe's sending end
+    until the outcome comes back.
+    """
 
     def __init__(self, pool: ItemWorkers, index: int) -> None:
         self.pool, self.index = pool, index
         self.state, self.error, self.pid = "starting", "", 0
+        self.job: Job | None = None
+        self.conn: Any = None
         self._process: Any = None
-        self._conn: Any = None
         self.thread = threading.Thread(target=self._run, name=f"iophost {pool.spec.item}#{index}", daemon=True)
 
     @property
@@ -81,22 +89,46 @@ class _Worker:
     def _log(self, type: str, text: str, **where: Any) -> None:
         self.pool.events.worker_log(self.pool.spec.item, type, text, job=self.job_name, **where)
 
+    # -- the reader thread ------------------------------------------------------------------------
+    def _run(self) -> None:
+        if not self._spawn():
+            self.pool.worker_failed()
+            return
+        while True:
+            try:
+                reply = self.conn.recv()
+            except (EOFError, OSError):
+                if self._died():
+                    continue
+                return
+            if reply[0] == "log":
+                self._relay(reply)
+            elif reply[0] == "done":
+                self._finished(Outcome("Completed", response_class=reply[2], response_body=reply[3]))
+            elif reply[0] == "fail":
+                self._finished(Outcome("Error", error=reply[2]))
+            elif reply[0] == "stopped":
+                self._process.join(5)
+                self.pool.set_state(self, "stopped")
+                return
+
     def _spawn(self) -> bool:
-        """Start the process and wait for its component's on_init; False when it failed."""
+        """Start the process, wait for its component's on_init, then take work; False when it failed."""
         self.pool.set_state(self, "starting")
         parent_end, child_end = self.pool.context.Pipe()
         self._process = self.pool.context.Process(target=worker_process.run, args=(self.pool.spec, child_end),
                                                   name=f"iophost {self.pool.spec.item}", daemon=True)
         self._process.start()
         child_end.close()
-        self._conn, self.pid = parent_end, self._process.pid
+        self.conn, self.pid = parent_end, self._process.pid
         try:
-            while self._conn.poll(START_TIMEOUT):
-                reply = self._conn.recv()
+            while self.conn.poll(START_TIMEOUT):
+                reply = self.conn.recv()
                 if reply[0] == "log":
                     self._relay(reply)
                 elif reply[0] == "ready":
                     self.pool.set_state(self, "running")
+                    self.pool.worker_free(self)
                     return True
                 elif reply[0] == "init_error":
                     self._process.join(5)
@@ -105,6 +137,9 @@ class _Worker:
             return self._failed(f"{self.pool.spec.item} did not start within {START_TIMEOUT:.0f} s")
         except (EOFError, OSError):
             self._process.join(5)
+            if self.pool.stopping:  # killed by a stop while on_init ran
+                self.pool.set_state(self, "stopped")
+                return False
             return self._failed(f"worker process {self.pid} of {self.pool.spec.item} exited while starting "
                                 f"(exit code {self._process.exitcode})")
 
@@ -119,81 +154,47 @@ class _Worker:
         self._log(type, text, session_id=session_id, message_id=message_id, source_class=source_class,
                   source_method=source_method)
 
-    def _run(self) -> None:
-        if not self._spawn():
-            self.pool.worker_failed()
-            return
-        while True:
-            try:
-                job = self.pool.queue.get(timeout=0.5)
-            except queue.Empty:
-                if not self._idle():
-                    return
-                continue
-            if job is _STOP:
-                self._stop_process()
-                return
-            if not self._serve(job):
-                return
+    def _finished(self, outcome: Outcome) -> None:
+        # Free the worker before reporting: a caller woken by the outcome finds it idle.
+        job = self.pool.worker_free(self)
+        if job is not None:
+            job.finish(outcome)
 
-    def _idle(self) -> bool:
-        """Relay log lines written between messages; restart a process that died idle."""
-        try:
-            while self._conn.poll():
-                self._relay(self._conn.recv())
-        except (EOFError, OSError):
-            pass
+    def _died(self) -> bool:
+        """The process ended: fail its message, start it again; False when this worker is finished."""
+        self._process.join(5)
+        code = self._process.exitcode
+        job = self.pool.worker_lost(self)
         if self.pool.stopping:
+            if job is not None:
+                job.finish(Outcome("Aborted", error=f"{self.pool.spec.item} was killed while processing this message"))
             return False
-        if self._process.is_alive():
+        if job is not None:
+            reason = (f"worker process {self.pid} of {self.pool.spec.item} died (exit code {code}) while processing "
+                      f"message {job.message_id}")
+            job.finish(Outcome("Error", error=reason))
+            self._log("Error", f"{reason}; restarting it", session_id=job.session_id, message_id=job.message_id)
+        else:
+            self._log("Error", f"worker process {self.pid} of {self.pool.spec.item} exited "
+                               f"(exit code {code}); restarting it")
+        if self._spawn():
             return True
-        self._log("Error", f"worker process {self.pid} of {self.pool.spec.item} exited "
-                           f"(exit code {self._process.exitcode}); restarting it")
-        return self._spawn() or self.pool.worker_failed()
+        self.pool.worker_failed()
+        return False
 
-    def _serve(self, job: Job) -> bool:
-        """Deliver one message; False when this worker is finished (stopping, or cannot restart)."""
+    # -- the sending end (called by the worker's current owner) ----------------------------------
+    def send_job(self, job: Job, conn: Any) -> None:
         job.delivered()
         try:
-            self._conn.send(("msg", job.message_id, job.session_id, job.classname, job.body))
-            while True:
-                reply = self._conn.recv()
-                if reply[0] == "log":
-                    self._relay(reply)
-                elif reply[0] == "done":
-                    job.finish(Outcome("Completed", response_class=reply[2], response_body=reply[3]))
-                    return True
-                elif reply[0] == "fail":
-                    job.finish(Outcome("Error", error=reply[2]))
-                    return True
-        except (EOFError, OSError):
-            self._process.join(5)
-            code = self._process.exitcode
-        if self.pool.stopping:
-            job.finish(Outcome("Aborted", error=f"{self.pool.spec.item} was killed while processing this message"))
-            return False
-        reason = (f"worker process {self.pid} of {self.pool.spec.item} died (exit code {code}) while processing "
-                  f"message {job.message_id}")
-        job.finish(Outcome("Error", error=reason))
-        self._log("Error", f"{reason}; restarting it", session_id=job.session_id, message_id=job.message_id)
-        return self._spawn() or self.pool.worker_failed()
+            conn.send(("msg", job.message_id, job.session_id, job.classname, job.body))
+        except (OSError, ValueError):
+            pass  # the process is gone: its reader thread fails the message
 
-    def _stop_process(self) -> None:
+    def send_stop(self, conn: Any) -> None:
         try:
-            self._conn.send(("stop",))
-            while self._conn.poll(STOP_TIMEOUT):
-                reply = self._conn.recv()
-                if reply[0] == "log":
-                    self._relay(reply)
-                elif reply[0] == "stopped":
-                    break
-        except (EOFError, OSError):
+            conn.send(("stop",))
+        except (OSError, ValueError):
             pass
-        self._process.join(5)
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join(5)
-        self.pool.set_state(self, "stopped")
 
     def kill(self) -> None:
         if self._process is not None and self._process.is_alive():
@@ -201,15 +202,17 @@ class _Worker:
 
 
 class ItemWorkers:
-    """The PoolSize worker processes of one item and the queue they share."""
+    """The PoolSize worker processes of one item, its idle workers and its queue."""
 
     def __init__(self, spec: ComponentSpec, size: int, events: WorkerEvents,
                  context: BaseContext | None = None) -> None:
         self.spec, self.events = spec, events
         self.context = context or _context()
-        self.queue: queue.Queue = queue.Queue()
         self.stopping = False
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        self._idle: list[_Worker] = []
+        self._queue: deque[Job] = deque()
         self.workers = [_Worker(self, index) for index in range(size)]
         for worker in self.workers:
             worker.thread.start()
@@ -245,39 +248,83 @@ class ItemWorkers:
 
     def worker_failed(self) -> bool:
         """A worker could not (re)start: with none left running, fail what waits in the queue."""
-        if not any(worker.state in ("running", "starting") for worker in self.workers):
+        if not self.stopping and not any(worker.state in ("running", "starting") for worker in self.workers):
             self._drain(Outcome("Error", error=self.error or f"{self.spec.item} is not running"))
         return False
 
     # -- messages -------------------------------------------------------------------------------
     def submit(self, job: Job) -> None:
-        self.queue.put(job)
+        """Send ``job`` to an idle worker from this thread, else queue it."""
+        with self._lock:
+            refused = self.stopping
+            if not refused and not self._idle:
+                self._queue.append(job)
+                return
+            if not refused:
+                worker = self._idle.pop()
+                worker.job, conn = job, worker.conn
+        if refused:
+            job.finish(Outcome("Aborted", error=f"{self.spec.item} was stopped before this message was delivered"))
+        else:
+            worker.send_job(job, conn)
+
+    def worker_free(self, worker: _Worker) -> Job | None:
+        """``worker`` has no message any more: give it the next queued one or make it idle.
+        Returns the message it had."""
+        with self._changed:
+            done, worker.job = worker.job, None
+            following = self._queue.popleft() if self._queue and not self.stopping else None
+            if following is None:
+                self._idle.append(worker)
+            else:
+                worker.job, conn = following, worker.conn
+            self._changed.notify_all()
+        if following is not None:
+            worker.send_job(following, conn)
+        return done
+
+    def worker_lost(self, worker: _Worker) -> Job | None:
+        """``worker``'s process ended: nobody may take it until it is started again. Returns its message."""
+        with self._changed:
+            if worker in self._idle:
+                self._idle.remove(worker)
+            lost, worker.job = worker.job, None
+            self._changed.notify_all()
+        return lost
 
     def backlog(self) -> int:
-        return self.queue.qsize()
+        return len(self._queue)
 
     def _drain(self, outcome: Outcome) -> None:
-        while True:
-            try:
-                job = self.queue.get_nowait()
-            except queue.Empty:
-                return
-            if job is not _STOP:
-                job.finish(outcome)
+        with self._lock:
+            queued = list(self._queue)
+            self._queue.clear()
+        for job in queued:
+            job.finish(outcome)
 
     # -- stopping -------------------------------------------------------------------------------
     def stop(self) -> None:
         """Let queued messages finish, then run each component's on_tear_down and end the processes."""
-        for _ in self.workers:
-            self.queue.put(_STOP)
+        with self._changed:
+            self._changed.wait_for(lambda: not self._queue and all(w.job is None for w in self.workers)
+                                   or not any(w.state in ("running", "starting") for w in self.workers),
+                                   timeout=STOP_TIMEOUT + 10)
+            self.stopping = True
+            idle, self._idle = list(self._idle), []
         for worker in self.workers:
-            worker.thread.join(STOP_TIMEOUT + 10)
-        self.stopping = True
+            if worker not in idle and worker.state in ("running", "starting"):
+                worker.kill()  # still busy, or still in on_init, after the wait
+        for worker in idle:
+            worker.send_stop(worker.conn)
+        for worker in self.workers:
+            worker.thread.join(STOP_TIMEOUT)
         self.kill()
 
     def kill(self) -> None:
         """End the processes now; messages in flight or queued end Aborted."""
-        self.stopping = True
+        with self._lock:
+            self.stopping = True
+            self._idle.clear()
         for worker in self.workers:
             worker.kill()
         for worker in self.workers:

@@ -1,0 +1,79 @@
+"""How the host hands messages to an item's worker processes (the host core, in this process)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from host_process import write_settings
+
+from iophost.errors import StateError
+from iophost.host import Host
+from iophost.store import MessageStore
+
+ECHO = "host_components.EchoRequest"
+
+
+@pytest.fixture
+def host(tmp_path: Path) -> Iterator[Host]:
+    settings = write_settings(tmp_path / "app", 'production.operation("Echo", EchoOperation).pool(2)\n'
+                                                'production.operation("One", EchoOperation)\n')
+    store = MessageStore(f"sqlite:///{tmp_path / 'store.db'}")
+    host = Host(settings, store, data_dir=tmp_path / "var")
+    host.start_production()
+    yield host
+    host.close()
+    store.close()
+
+
+def _wait(condition, what: str, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_sequential_messages_stay_on_the_worker_that_just_answered(host: Host):
+    pids = {host.call("Echo", ECHO, {"text": str(n)})[1].response_body["pid"] for n in range(20)}
+    assert len(pids) == 1 and pids <= set(host.worker_pids()["Echo"]), "the warm worker takes the next message"
+
+
+def test_messages_beyond_the_pool_wait_in_the_queue_and_all_complete_in_order(host: Host):
+    sent = [host.send("One", ECHO, {"text": str(n), "delay": 0.1}) for n in range(4)]
+    assert host.backlog("One") >= 2, "one message in the worker, the others queued"
+    outcomes = [message.outcome.result(20) for message in sent]
+    assert [o.response_body["text"] for o in outcomes] == [f"echo {n}" for n in range(4)]
+    assert host.backlog("One") == 0
+
+
+def test_stopping_lets_queued_messages_finish_then_refuses_new_ones(host: Host):
+    sent = [host.send("One", ECHO, {"text": str(n), "delay": 0.2}) for n in range(3)]
+    host.stop_item("One")
+    assert [m.outcome.result(0).status for m in sent] == ["Completed"] * 3
+    assert host.item_states()["One"] == "stopped"
+    with pytest.raises(StateError, match="One is not running"):
+        host.send("One", ECHO, {"text": "late"})
+
+
+def test_a_worker_that_dies_while_idle_is_restarted_at_once_and_the_next_message_is_served(host: Host):
+    (pid,) = host.worker_pids()["One"]
+    os.kill(pid, signal.SIGKILL)
+    new_pid = _wait(lambda: [p for p in host.worker_pids()["One"] if p != pid], "a new worker process")
+    assert host.call("One", ECHO, {"text": "after"})[1].response_body["pid"] == new_pid[0]
+    log = [entry["text"] for entry in host.store.log_entries(top=20)]
+    assert any(f"worker process {pid} of One exited (exit code -9); restarting it" in text for text in log)
+
+
+def test_killing_the_production_aborts_what_is_in_flight_and_queued(host: Host):
+    sent = [host.send("One", ECHO, {"text": str(n), "delay": 5}) for n in range(2)]
+    _wait(lambda: host.store.message(sent[0].message_id)["status"] == "Delivered", "delivery")
+    host.kill_production()
+    assert [m.outcome.result(10).status for m in sent] == ["Aborted", "Aborted"]
+    host.store.flush()
+    assert {host.store.message(m.message_id)["status"] for m in sent} == {"Aborted"}
