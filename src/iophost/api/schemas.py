@@ -36,3 +36,12 @@ class TestBody(_Body):
     classname: str | None = Field(None, description="Message class, module.Class")
     body: dict[str, Any] | str | None = Field(None, description="Message body: a JSON object or a JSON string")
     restart: bool = Field(False, description="Restart the target item before sending")
+
+
+class TestAnswer(BaseModel):
+    """What ``/test`` answers, as IoP's client reads it."""
+
+    classname: str = Field(description="Class of the response message (empty when the component returned none)")
+    body: str = Field(description="The response message as a JSON string")
+    truncated: bool = False
+    session_id: int = Field(description="Session of the request and its response (see /sessions/{id})")
