@@ -27,6 +27,12 @@ def test_progress_lines_in_key_value_and_trainer_dict_form() -> None:
     assert curves.series["eval_loss"] == [(3.0, 1.4)] and "eval_runtime" not in curves.series
 
 
+def test_a_closing_summary_without_a_step_is_not_drawn() -> None:
+    curves = curves_from_log(["step=5/10 loss=1.0", "step=10/10 loss=0.5",
+                              "old model {'accuracy': 0.2, 'loss': 1.6} → new model {'accuracy': 1.0, 'loss': 0.3}"])
+    assert curves.series["loss"] == [(5.0, 1.0), (10.0, 0.5)] and "accuracy" not in curves.series
+
+
 def test_metrics_table_of_a_train_response() -> None:
     table = metrics_table({"old_model": {"eval_accuracy": 0.2, "eval_loss": 1.6},
                            "new_model": {"eval_accuracy": 0.7, "eval_loss": 0.9, "energy_kwh": 0.002, "co2_kg": 0.0005},

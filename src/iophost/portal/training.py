@@ -54,11 +54,14 @@ def is_progress(values: Mapping[str, float]) -> bool:
 
 
 def curves_from_log(texts: Iterable[str]) -> Curves:
-    """Loss and eval-metric curves from progress lines, in log order; x is step (else epoch, else index)."""
+    """Loss and eval-metric curves from progress lines, in log order; x is step (else epoch, else index).
+    Lines without that x (a closing summary) are left out of the curves."""
     rows = [values for values in map(parse_progress, texts) if is_progress(values)]
     x_name = next((key for key in X_KEYS if any(key in row for row in rows)), "index")
     curves = Curves(x_name=x_name)
     for index, row in enumerate(rows):
+        if x_name != "index" and x_name not in row:
+            continue  # a summary (old model {...} → new model {...}): no place on the x axis
         x = row.get(x_name, float(index))
         for key, value in row.items():
             if key in X_KEYS or key.endswith("runtime") or key.endswith("per_second"):
