@@ -1,5 +1,5 @@
-"""Fixtures of the portal tests: a test production; the in-process host of the web tests and the real
-``iophost start`` that the browser tests drive."""
+"""Fixtures of the portal tests: a test production; the real host core in this process (workers, store,
+web app) for the web tests, and the real ``iophost start`` that the browser tests drive."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ import pytest
 from fastapi import FastAPI
 
 from host.host_process import HostProcess
-from iophost.portal import mount_portal
-from portal_test_host import InProcessHost
+from iophost.cli import create_web_app
+from iophost.credentials import Credentials
+from iophost.host import Host
+from iophost.portal import ProductionChanges
+from iophost.store import MessageStore
 
 USERNAME, PASSWORD = "portal-admin", "s3cret-portal"
 
@@ -40,22 +43,29 @@ def write_settings(folder: Path, model_root: Path) -> Path:
     return path
 
 
-def make_host(tmp: Path, model_root: Path) -> InProcessHost:
+def make_host(tmp: Path, model_root: Path) -> Host:
+    """The host core as ``iophost start`` builds it, on a SQLite store in ``tmp/data``."""
     settings = write_settings(tmp / "production", model_root)
-    return InProcessHost(settings, tmp / "data", model_root, USERNAME, PASSWORD)
+    data = tmp / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    return Host(settings, MessageStore(f"sqlite:///{data / 'iophost.db'}"), data_dir=data, model_path=model_root,
+                check_credentials=Credentials(USERNAME, PASSWORD).check, on_load=ProductionChanges(data).apply_to)
 
 
-def make_app(host: InProcessHost) -> FastAPI:
-    app = FastAPI()
-    mount_portal(app, host)
-    return app
+def close_host(host: Host) -> None:
+    host.close()
+    host.store.close()
+
+
+def make_app(host: Host) -> FastAPI:
+    return create_web_app(host)[0]
 
 
 @pytest.fixture
-def portal_host(tmp_path: Path, model_root: Path) -> Iterator[InProcessHost]:
+def portal_host(tmp_path: Path, model_root: Path) -> Iterator[Host]:
     host = make_host(tmp_path, model_root)
     yield host
-    host.stop_production()
+    close_host(host)
 
 
 @pytest.fixture(scope="module")

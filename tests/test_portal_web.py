@@ -1,5 +1,6 @@
-"""The portal over HTTP (no browser): login and its refusals, cross-site protection, production
-changes that persist across restarts and show in the export, messages, resend and the event log."""
+"""The portal over HTTP (no browser) on the real host core: login and its refusals, cross-site
+protection, production changes that persist across restarts and show in the export, messages,
+resend and the event log."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from portal_fixtures import PASSWORD, USERNAME, make_app, make_host, portal_host  # noqa: F401
-from portal_test_host import InProcessHost
+from iophost.host import Host
+from portal_fixtures import PASSWORD, USERNAME, close_host, make_app, make_host, portal_host  # noqa: F401
 
 BASE = "http://127.0.0.1"
 
 
-def logged_in(host: InProcessHost) -> tuple[TestClient, str]:
+def logged_in(host: Host) -> tuple[TestClient, str]:
     """A client with a session cookie, and the session's CSRF token."""
     client = TestClient(make_app(host), base_url=BASE)
     page = client.get("/portal/login")
@@ -31,7 +32,7 @@ def basic(password: str = PASSWORD) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{USERNAME}:{password}".encode()).decode()}
 
 
-def test_pages_ask_for_a_login_and_the_api_answers_401(portal_host: InProcessHost) -> None:  # noqa: F811
+def test_pages_ask_for_a_login_and_the_api_answers_401(portal_host: Host) -> None:  # noqa: F811
     client = TestClient(make_app(portal_host), base_url=BASE)
     page = client.get("/portal/messages", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/portal/login?next=")
@@ -40,7 +41,7 @@ def test_pages_ask_for_a_login_and_the_api_answers_401(portal_host: InProcessHos
     assert client.get("/portal/api/status", headers=basic()).json()["production"] == "test.Production"
 
 
-def test_a_wrong_login_is_refused(portal_host: InProcessHost) -> None:  # noqa: F811
+def test_a_wrong_login_is_refused(portal_host: Host) -> None:  # noqa: F811
     client = TestClient(make_app(portal_host), base_url=BASE)
     token = re.search(r'name="login_token" value="([^"]+)"', client.get("/portal/login").text).group(1)
     response = client.post("/portal/login", data={"username": USERNAME, "password": "nope", "login_token": token})
@@ -49,7 +50,7 @@ def test_a_wrong_login_is_refused(portal_host: InProcessHost) -> None:  # noqa: 
     assert client.get("/portal/", follow_redirects=False).status_code == 303
 
 
-def test_the_session_cookie_is_httponly_and_samesite_strict(portal_host: InProcessHost) -> None:  # noqa: F811
+def test_the_session_cookie_is_httponly_and_samesite_strict(portal_host: Host) -> None:  # noqa: F811
     client = TestClient(make_app(portal_host), base_url=BASE)
     token = re.search(r'name="login_token" value="([^"]+)"', client.get("/portal/login").text).group(1)
     response = client.post("/portal/login", data={"username": USERNAME, "password": PASSWORD, "login_token": token},
@@ -58,7 +59,7 @@ def test_the_session_cookie_is_httponly_and_samesite_strict(portal_host: InProce
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
 
 
-def test_cross_site_form_posts_are_refused(portal_host: InProcessHost) -> None:  # noqa: F811
+def test_cross_site_form_posts_are_refused(portal_host: Host) -> None:  # noqa: F811
     client, csrf = logged_in(portal_host)
     foreign = client.post("/portal/production/start", data={"csrf_token": csrf},
                           headers={"Origin": "http://evil.example"}, follow_redirects=False)
@@ -74,7 +75,7 @@ def test_cross_site_form_posts_are_refused(portal_host: InProcessHost) -> None: 
     assert same_site.status_code == 303 and portal_host.production_state() == "running"
 
 
-def test_a_login_form_posted_from_another_site_is_refused(portal_host: InProcessHost) -> None:  # noqa: F811
+def test_a_login_form_posted_from_another_site_is_refused(portal_host: Host) -> None:  # noqa: F811
     client = TestClient(make_app(portal_host), base_url=BASE)
     token = re.search(r'name="login_token" value="([^"]+)"', client.get("/portal/login").text).group(1)
     response = client.post("/portal/login", data={"username": USERNAME, "password": PASSWORD, "login_token": token},
@@ -83,7 +84,7 @@ def test_a_login_form_posted_from_another_site_is_refused(portal_host: InProcess
 
 
 def test_settings_changes_persist_across_restarts_and_show_in_the_export(
-        portal_host: InProcessHost, tmp_path: Path, model_root: Path) -> None:  # noqa: F811
+        portal_host: Host, tmp_path: Path, model_root: Path) -> None:  # noqa: F811
     settings_file = tmp_path / "production" / "settings.py"
     before = settings_file.read_text()
     client, csrf = logged_in(portal_host)
@@ -92,12 +93,13 @@ def test_settings_changes_persist_across_restarts_and_show_in_the_export(
         "csrf_token": csrf, "percent_settings": "greeting=hello\nretries=3", "other_settings": "Timeout=30",
         "pool_size": "2", "enabled": "1", "comment": "changed in the portal"})
     assert "settings+saved+and+applied" in str(response.url)
-    assert any("Echo started" in e.text for e in portal_host.entries[-3:])
+    assert any(e["text"] == "Echo started" for e in portal_host.store.log_entries(top=5))
     client.post("/portal/items", data={"csrf_token": csrf, "name": "Second echo",
                                        "classname": "portal_components.EchoOperation", "percent_settings": "a=1"})
     client.post("/portal/items/Detector/remove", data={"csrf_token": csrf})
     assert portal_host.item_states()["Second echo"] == "running"
 
+    close_host(portal_host)
     restarted = make_host(tmp_path, model_root)  # same data folder, settings.py rewritten from the fixture
     echo = restarted.production.item("Echo")
     assert echo.host_settings == {"%settings": "greeting=hello\nretries=3", "Timeout": "30"}
@@ -108,10 +110,11 @@ def test_settings_changes_persist_across_restarts_and_show_in_the_export(
     assert "'%settings': 'greeting=hello\\nretries=3'" in export and "'Second echo'" in export
     assert "Detector" not in export
     assert settings_file.read_text() == before
+    close_host(restarted)
 
 
 def test_the_settings_editor_never_shows_a_secret_and_keeps_it_on_save(
-        portal_host: InProcessHost) -> None:  # noqa: F811
+        portal_host: Host) -> None:  # noqa: F811
     client, csrf = logged_in(portal_host)
     client.post("/portal/items/Echo/settings", data={"csrf_token": csrf, "percent_settings": "api_key=hf_SECRET",
                                                      "pool_size": "1", "enabled": "1"})
@@ -123,7 +126,7 @@ def test_the_settings_editor_never_shows_a_secret_and_keeps_it_on_save(
     assert portal_host.production.item("Echo").host_settings["%settings"] == "api_key=hf_SECRET\nretries=2"
 
 
-def test_an_item_that_fails_to_start_shows_error_and_its_log(portal_host: InProcessHost) -> None:  # noqa: F811
+def test_an_item_that_fails_to_start_shows_error_and_its_log(portal_host: Host) -> None:  # noqa: F811
     client, csrf = logged_in(portal_host)
     client.post("/portal/items/Tiny%20gpt2/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
                                                            "percent_settings": "name=no-such-model\ntask=fill-mask"})
@@ -133,7 +136,7 @@ def test_an_item_that_fails_to_start_shows_error_and_its_log(portal_host: InProc
     assert 'badge state-error' in page.text and "no-such-model" in page.text and "failed to start" in page.text
 
 
-def test_disable_and_enable_an_item(portal_host: InProcessHost) -> None:  # noqa: F811
+def test_disable_and_enable_an_item(portal_host: Host) -> None:  # noqa: F811
     client, csrf = logged_in(portal_host)
     client.post("/portal/production/start", data={"csrf_token": csrf})
     client.post("/portal/items/Echo/disable", data={"csrf_token": csrf})
@@ -142,14 +145,14 @@ def test_disable_and_enable_an_item(portal_host: InProcessHost) -> None:  # noqa
     assert portal_host.item_states()["Spare"] == "running"
 
 
-def test_adding_an_item_of_a_class_outside_the_production_is_refused(portal_host: InProcessHost) -> None:  # noqa: F811
+def test_adding_an_item_of_a_class_outside_the_production_is_refused(portal_host: Host) -> None:  # noqa: F811
     client, csrf = logged_in(portal_host)
     response = client.post("/portal/items", data={"csrf_token": csrf, "name": "Shell", "classname": "os.system"})
     assert "not+one+of+the+production" in str(response.url)
     assert "Shell" not in [item.name for item in portal_host.production.items]
 
 
-def test_messages_search_paging_and_resend(portal_host: InProcessHost) -> None:  # noqa: F811
+def test_messages_search_paging_and_resend(portal_host: Host) -> None:  # noqa: F811
     client, csrf = logged_in(portal_host)
     client.post("/portal/production/start", data={"csrf_token": csrf})
     for word in ("one", "two", "three"):
@@ -179,7 +182,7 @@ def test_messages_search_paging_and_resend(portal_host: InProcessHost) -> None: 
     assert 'class="message request error"' in trace.text
 
 
-def test_event_log_filters_and_tail(portal_host: InProcessHost) -> None:  # noqa: F811
+def test_event_log_filters_and_tail(portal_host: Host) -> None:  # noqa: F811
     client, csrf = logged_in(portal_host)
     client.post("/portal/production/start", data={"csrf_token": csrf})
     last = client.get("/portal/api/log", params={"top": 1}).json()[0]["id"]
@@ -195,7 +198,7 @@ def test_event_log_filters_and_tail(portal_host: InProcessHost) -> None:  # noqa
 
 @pytest.mark.parametrize("path", ["/portal/", "/portal/test", "/portal/messages", "/portal/log", "/portal/training",
                                   "/portal/models", "/portal/data", "/portal/export", "/portal/items/Echo"])
-def test_every_page_renders_with_local_assets_only(portal_host: InProcessHost, path: str) -> None:  # noqa: F811
+def test_every_page_renders_with_local_assets_only(portal_host: Host, path: str) -> None:  # noqa: F811
     client, _csrf = logged_in(portal_host)
     page = client.get(path)
     assert page.status_code == 200

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import uvicorn
+from fastapi import FastAPI
 
 from .api import create_app
 from .credentials import load_credentials
@@ -64,8 +65,7 @@ def start(args: argparse.Namespace) -> int:
         store.close()
         print(f"iophost: {exc}", file=sys.stderr)
         return 1
-    app = create_app(host)
-    portal = _mount_portal(app, host)
+    app, portal = create_web_app(host)
     url = f"http://{args.host}:{args.port}"
     print(f"iophost: production {host.production.name} from {host.settings_path}", flush=True)
     print(f"iophost: REST API {url}/api/iop (OpenAPI: {url}/docs){' - portal ' + url + '/portal/' if portal else ''}")
@@ -114,14 +114,16 @@ def _portal_changes(data_dir: Path):
     return ProductionChanges(data_dir).apply_to
 
 
-def _mount_portal(app, host: Host) -> bool:
+def create_web_app(host: Host) -> tuple[FastAPI, bool]:
+    """The host's web app: IoP's REST API, and the portal when it is installed (the second value)."""
+    app = create_app(host)
     try:
         from .portal import mount_portal
         from .portal_adapter import PortalAdapter
     except ImportError:
-        return False
+        return app, False
     mount_portal(app, PortalAdapter(host))
-    return True
+    return app, True
 
 
 def main(argv: list[str] | None = None) -> None:

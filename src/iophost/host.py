@@ -102,6 +102,7 @@ class Host:
         self._specs: dict[str, tuple[ComponentSpec, int]] = {}
         self._running: str | None = None
         self._times: dict[str, dict[str, str]] = {}
+        self._closed = False
         self._productions = self._load()
         self._default = self._read_default() or production or next(iter(self._productions))
         if production:
@@ -447,7 +448,10 @@ class Host:
 
     # -- shutdown -------------------------------------------------------------------------------
     def close(self) -> None:
-        """Stop the production, flush the store and release the data folder."""
+        """Stop the production, flush the store and release the data folder (a second call does nothing)."""
+        if self._closed:
+            return
+        self._closed = True
         self.stop_production()
         self.log("Info", HOST_NAME, "host stopped")
         self.store.flush()

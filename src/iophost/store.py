@@ -293,6 +293,9 @@ class MessageStore:
         return result.rowcount or 0
 
     def close(self) -> None:
+        """Commit what is queued and close the connections (a second call does nothing)."""
+        if self._closing:
+            return
         self.flush()
         with self._changed:
             self._closing = True
