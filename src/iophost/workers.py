@@ -254,19 +254,21 @@ class ItemWorkers:
 
     # -- messages -------------------------------------------------------------------------------
     def submit(self, job: Job) -> None:
-        """Send ``job`` to an idle worker from this thread, else queue it."""
+        """Send ``job`` to an idle worker from this thread, else queue it (Aborted once stopping)."""
         with self._lock:
-            refused = self.stopping
-            if not refused and not self._idle:
-                self._queue.append(job)
-                return
-            if not refused:
-                worker = self._idle.pop()
+            stopping = self.stopping
+            worker = self._idle.pop() if self._idle and not stopping else None
+            if worker is not None:
                 worker.job, conn = job, worker.conn
-        if refused:
-            job.finish(Outcome("Aborted", error=f"{self.spec.item} was stopped before this message was delivered"))
-        else:
+            elif not stopping:
+                self._queue.append(job)
+        if worker is not None:
             worker.send_job(job, conn)
+        elif stopping:
+            job.finish(self._undelivered())
+
+    def _undelivered(self) -> Outcome:
+        return Outcome("Aborted", error=f"{self.spec.item} was stopped before this message was delivered")
 
     def worker_free(self, worker: _Worker) -> Job | None:
         """``worker`` has no message any more: give it the next queued one or make it idle.
@@ -329,7 +331,7 @@ class ItemWorkers:
             worker.kill()
         for worker in self.workers:
             worker.thread.join(10)
-        self._drain(Outcome("Aborted", error=f"{self.spec.item} was stopped before this message was delivered"))
+        self._drain(self._undelivered())
         for worker in self.workers:
             if worker.state != "error":
                 self.set_state(worker, "stopped")

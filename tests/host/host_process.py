@@ -40,6 +40,17 @@ def write_settings(folder: Path, items: str, name: str = "test.Production") -> P
     return path
 
 
+def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
+    """``predicate()``'s first true value, polled until ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 class HostProcess:
     """``iophost start`` in a subprocess, with helpers to drive it."""
 
@@ -83,14 +94,7 @@ class HostProcess:
     def status(self) -> dict:
         return self.http.get("/status").json()
 
-    def wait_for(self, predicate, timeout: float = 30.0, what: str = "condition"):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = predicate()
-            if value:
-                return value
-            time.sleep(0.1)
-        raise AssertionError(f"timed out waiting for {what}")
+    wait_for = staticmethod(wait_for)
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
         if self.proc is None:

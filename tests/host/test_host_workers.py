@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from host_process import write_settings
+from host_process import wait_for, write_settings
 
 from iophost.errors import StateError
 from iophost.host import Host
@@ -28,15 +27,6 @@ def host(tmp_path: Path) -> Iterator[Host]:
     yield host
     host.close()
     store.close()
-
-
-def _wait(condition, what: str, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_sequential_messages_stay_on_the_worker_that_just_answered(host: Host):
@@ -64,7 +54,7 @@ def test_stopping_lets_queued_messages_finish_then_refuses_new_ones(host: Host):
 def test_a_worker_that_dies_while_idle_is_restarted_at_once_and_the_next_message_is_served(host: Host):
     (pid,) = host.worker_pids()["One"]
     os.kill(pid, signal.SIGKILL)
-    new_pid = _wait(lambda: [p for p in host.worker_pids()["One"] if p != pid], "a new worker process")
+    new_pid = wait_for(lambda: [p for p in host.worker_pids()["One"] if p != pid], 20.0, "a new worker process")
     assert host.call("One", ECHO, {"text": "after"})[1].response_body["pid"] == new_pid[0]
     log = [entry["text"] for entry in host.store.log_entries(top=20)]
     assert any(f"worker process {pid} of One exited (exit code -9); restarting it" in text for text in log)
@@ -72,7 +62,7 @@ def test_a_worker_that_dies_while_idle_is_restarted_at_once_and_the_next_message
 
 def test_killing_the_production_aborts_what_is_in_flight_and_queued(host: Host):
     sent = [host.send("One", ECHO, {"text": str(n), "delay": 5}) for n in range(2)]
-    _wait(lambda: host.store.message(sent[0].message_id)["status"] == "Delivered", "delivery")
+    wait_for(lambda: host.store.message(sent[0].message_id)["status"] == "Delivered", 20.0, "delivery")
     host.kill_production()
     assert [m.outcome.result(10).status for m in sent] == ["Aborted", "Aborted"]
     host.store.flush()

@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from ...errors import ComponentError, InvalidMessageError
+from ...host import Host
 from ..deps import HostDep, require_user
 from ..schemas import ComponentBody, DefaultBody, ProductionBody, TestAnswer, TestBody
 
@@ -27,8 +28,7 @@ async def test(host: HostDep, body: TestBody) -> JSONResponse:
     if not body.classname:
         raise InvalidMessageError("classname is required (module.Class of a Python message)")
     if body.restart:
-        host.check_message(body.target, body.classname, body.body)  # a bad message restarts nothing
-        await run_in_threadpool(host.restart_item, body.target)
+        await run_in_threadpool(restart_target, host, body)
     sent = host.send(body.target, body.classname, body.body)
     outcome = await asyncio.wrap_future(sent.outcome)
     if outcome.status != "Completed":
@@ -37,6 +37,12 @@ async def test(host: HostDep, body: TestBody) -> JSONResponse:
     return JSONResponse({"classname": outcome.response_class,
                          "body": "" if outcome.response_body is None else json.dumps(outcome.response_body),
                          "truncated": False, "session_id": sent.session_id})
+
+
+def restart_target(host: Host, body: TestBody) -> None:
+    """``"restart": true``: restart the target before sending, once the message is known to fit."""
+    host.check_message(body.target, body.classname, body.body)  # a bad message restarts nothing
+    host.restart_item(body.target)
 
 
 @router.get("/version")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from ...errors import InvalidMessageError
 from ..deps import HostDep, require_user
 from ..schemas import TestBody
+from .iop import restart_target
 
 router = APIRouter(dependencies=[Depends(require_user)], tags=["Messages (iophost)"])
 
@@ -19,8 +20,7 @@ def test_async(host: HostDep, body: TestBody) -> dict[str, Any]:
     if not body.classname:
         raise InvalidMessageError("classname is required (module.Class of a Python message)")
     if body.restart:
-        host.check_message(body.target, body.classname, body.body)  # a bad message restarts nothing
-        host.restart_item(body.target)
+        restart_target(host, body)
     sent = host.send(body.target, body.classname, body.body, priority="Async")
     return {"session_id": sent.session_id, "message_id": sent.message_id, "status": "Queued"}
 
