@@ -8,12 +8,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from iophost.portal.data_view import review_summary
 from iophost.portal.examples import example_body
 from iophost.portal.messages import MessageView, body_images, image_bytes, message_from_row
-from iophost.portal.models_view import list_models
+from iophost.portal.ml.data_view import review_summary
+from iophost.portal.ml.models_view import BACKUP, IN_USE, TEMPORARY, list_models
+from iophost.portal.ml.training import curves_from_log, metrics_table, parse_progress
 from iophost.portal.trace import participants, sequence_svg
-from iophost.portal.training import curves_from_log, metrics_table, parse_progress
 
 
 def test_progress_lines_in_key_value_and_trainer_dict_form() -> None:
@@ -41,20 +41,32 @@ def test_metrics_table_of_a_train_response() -> None:
     assert (table.energy_kwh, table.co2_kg, table.info) == (0.002, 0.0005, "send OverrideRequest")
 
 
-def test_model_folders_with_sizes_files_and_versions(tmp_path: Path) -> None:
+def test_models_list_every_folder_the_ml_core_keeps(tmp_path: Path) -> None:
+    from mlcore.tuning.model_versions import promote, save_temporary
+
+    def write(weights: bytes):
+        def into(folder: Path) -> None:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "config.json").write_text('{"model_type": "bert"}')
+            (folder / "model.safetensors").write_bytes(weights)
+        return into
+
     (tmp_path / "bert").mkdir()
-    (tmp_path / "bert" / "config.json").write_text('{"model_type": "bert"}')
-    (tmp_path / "bert" / "model.safetensors").write_bytes(b"x" * 1000)
-    (tmp_path / "temp-bert").mkdir()
-    (tmp_path / "temp-bert" / "model.safetensors").write_bytes(b"y" * 10)
+    write(b"x" * 1000)(tmp_path / "bert")
+    save_temporary(tmp_path, "bert", write(b"y" * 10))
+    promote(tmp_path, "bert")  # the first model goes to .versions/bert/<stamp>/
+    save_temporary(tmp_path, "bert", write(b"z" * 20))
     (tmp_path / "gpt2.incomplete").mkdir()
-    models = list_models(tmp_path)
+    (tmp_path / "checkpoints" / "checkpoint-4").mkdir(parents=True)
+    models, checkpoints = list_models(tmp_path)
     assert [m.name for m in models] == ["bert"]
-    bert = models[0]
-    assert bert.model_type == "bert" and bert.size == 1000 + len('{"model_type": "bert"}')
-    assert {f.path for f in bert.files} == {"config.json", "model.safetensors"}
-    assert [v.name for v in bert.versions] == ["temp-bert"]
-    assert list_models(tmp_path / "missing") == []
+    roles = [(f.path.split("/")[0], f.role, f.size) for f in models[0].folders]
+    config = len('{"model_type": "bert"}')
+    assert roles == [("bert", IN_USE, 10 + config), ("temp-bert", TEMPORARY, 20 + config),
+                     (".versions", BACKUP, 1000 + config)]
+    assert models[0].folders[0].model_type == "bert"
+    assert [c.path for c in checkpoints] == ["checkpoints/checkpoint-4"]
+    assert list_models(tmp_path / "missing") == ([], [])
 
 
 def test_review_summary_reads_iris_review_from_the_sqlite_file(tmp_path: Path) -> None:
@@ -110,3 +122,15 @@ def test_secrets_are_masked_in_settings_bodies_and_exports() -> None:
         "api_key": MASK, "payload": {"token": MASK, "text": "hi"}}
     python = mask_python("settings={'%settings': 'name=x\\napi_key=hf_abc', 'api_key': 'hf_zzz'}")
     assert "hf_abc" not in python and "hf_zzz" not in python and "name=x" in python
+
+
+def test_the_host_imports_of_the_ml_core_only_its_layout_conventions() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, iophost.cli, iophost.portal.ml.models_view, iophost.portal.ml.data_view\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mlcore', 'torch', 'transformers', 'bo')))")
+    src = Path(__file__).resolve().parents[1] / "src"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            env={"PYTHONPATH": str(src)}).stdout.strip()
+    assert loaded == "['mlcore', 'mlcore.layout']"

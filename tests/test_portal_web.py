@@ -203,3 +203,41 @@ def test_every_page_renders_with_local_assets_only(portal_host: Host, path: str)
     page = client.get(path)
     assert page.status_code == 200
     assert not re.search(r'(src|href)="(https?:)?//', page.text)
+
+
+def test_the_models_page_lists_what_override_and_rollback_use(portal_host: Host, tmp_path: Path) -> None:  # noqa: F811
+    from mlcore.tuning.model_versions import promote, save_temporary
+
+    def model(text: str):
+        def write(folder: Path) -> None:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "config.json").write_text(f'{{"model_type": "{text}"}}')
+        return write
+
+    root = tmp_path / "tuned"
+    model("first")(root / "classifier")
+    save_temporary(root, "classifier", model("second"))
+    promote(root, "classifier")
+    save_temporary(root, "classifier", model("third"))
+    client, csrf = logged_in(portal_host)
+    client.post("/portal/items/Tuning/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
+                                                       "percent_settings": f"path={root}"})
+    client.post("/portal/items/Echo/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
+                                                     "percent_settings": f"path={tmp_path / 'no-such-root'}"})
+    page = client.get("/portal/models").text
+    section = page[page.index('data-model="classifier"'):]
+    assert re.search(r"<code>\.versions/classifier/\d{8}T\w+</code></td><td>backup \(Rollback restores", section)
+    assert "<code>temp-classifier</code></td><td>trained, not promoted" in section
+    assert "<code>classifier</code></td><td>in use</td><td>second" in section
+    assert "no-such-root" not in page
+
+
+def test_the_data_page_reads_the_tuning_items_database(portal_host: Host, tmp_path: Path) -> None:  # noqa: F811
+    from tuning_fixtures import fill_reviews, review_rows
+
+    url = fill_reviews(f"sqlite:///{tmp_path / 'reviews.sqlite'}", review_rows(per_label=2))
+    client, csrf = logged_in(portal_host)
+    client.post("/portal/items/Tuning/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
+                                                       "percent_settings": f"db_url={url}"})
+    page = client.get("/portal/data").text
+    assert '<strong id="review-count">10</strong>' in page and "reviews.sqlite" in page

@@ -1,4 +1,4 @@
-"""The host core as the management portal's :class:`~iophost.portal.host.PortalHost`."""
+"""The host core as the management portal's :class:`~iophost.portal.host_protocol.PortalHost`."""
 
 from __future__ import annotations
 

@@ -6,24 +6,12 @@ On SQLite the database file is also attached under the name ``iris``, so the tab
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-#: Environment variable naming the database; overrides the default SQLite file.
-DATABASE_URL_ENV = "DATABASE_URL"
-DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "iris.sqlite"
-
-REVIEW_SCHEMA = "iris"
-REVIEW_TABLE = "Review"
-
-
-def default_database_url() -> str:
-    """``$DATABASE_URL`` when set, else the SQLite file ``var/iris.sqlite`` of the repository."""
-    return os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+from .layout import LABEL_COLUMN, REVIEW_SCHEMA, REVIEW_TABLE, TEXT_COLUMN, default_database_url
 
 
 def create_db_engine(url: str | None = None) -> Engine:
@@ -59,8 +47,8 @@ def review_table(metadata: sa.MetaData | None = None) -> sa.Table:
         REVIEW_TABLE,
         metadata or sa.MetaData(),
         sa.Column("ID", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("ReviewLabel", sa.Integer, nullable=False),
-        sa.Column("ReviewText", sa.Text, nullable=False),
+        sa.Column(LABEL_COLUMN, sa.Integer, nullable=False),
+        sa.Column(TEXT_COLUMN, sa.Text, nullable=False),
         schema=REVIEW_SCHEMA,
     )
 

@@ -15,7 +15,8 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from .database import REPO_ROOT, create_db_engine, default_database_url, review_table
+from .database import create_db_engine, default_database_url, review_table
+from .layout import REPO_ROOT
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The management portal of the embedded host: production, Test, Visual Trace, messages, event log,
 training, models and data, in the browser. A web layer only: it drives the host core through
-:class:`~iophost.portal.host.PortalHost` and imports no ML code.
+:class:`~iophost.portal.host_protocol.PortalHost` and imports no ML code.
 
 Mount it on the host's FastAPI app with ``mount_portal(app, host)``.
 """
@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from .auth import PortalAuth
 from .context import PortalContext
-from .host import MessageQuery, PortalHost, TestOutcome
+from .host_protocol import MessageQuery, PortalHost, TestOutcome
 from .production_changes import ProductionChanges, apply_changes
 from .routes import actions, api, login, pages, static
 

@@ -6,20 +6,14 @@ from typing import Any
 
 from iop.production.component import ComponentRef
 
+from ..component import PERCENT_SETTINGS, parse_percent_settings
 from .examples import KNOWN_REQUEST_CLASSES, default_request_class, example_body
 from .secrets_mask import mask_lines
 
-PERCENT_SETTINGS = "%settings"
-
 
 def percent_settings(item: ComponentRef) -> dict[str, str]:
-    """An item's ``%settings`` lines as a dict (``name=gpt2`` → ``{"name": "gpt2"}``)."""
-    lines: dict[str, str] = {}
-    for line in str(item.host_settings.get(PERCENT_SETTINGS) or "").replace("\r", "").split("\n"):
-        key, _, value = line.partition("=")
-        if key.strip():
-            lines[key.strip()] = value.strip()
-    return lines
+    """An item's ``%settings`` lines as a dict (``name=gpt2`` → ``{"name": "gpt2"}``), read as the host reads them."""
+    return parse_percent_settings(str(item.host_settings.get(PERCENT_SETTINGS) or ""))
 
 
 def other_settings_text(item: ComponentRef) -> str:

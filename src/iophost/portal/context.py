@@ -11,7 +11,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.templating import Jinja2Templates
 
 from .auth import CSRF_FIELD, Identity, PortalAuth, check_state_change
-from .host import PortalHost
+from .host_protocol import PortalHost
 from .production_changes import ProductionChanges
 
 PACKAGE_DIR = Path(__file__).resolve().parent

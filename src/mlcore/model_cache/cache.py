@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..layout import INCOMPLETE_SUFFIX, PREVIOUS_SUFFIX
 from .environment import HubSettings, hub_settings
 from .errors import ModelDownloadError, ModelNotAvailableOffline, ModelNotFound
 from .progress import FileProgress, ProgressCallback, format_bytes
@@ -34,8 +35,6 @@ from .repo_ref import parse_model_url
 from .selection import RemoteFile, is_weight_file, select_files
 from .transfer import fetch_file
 
-STAGING_SUFFIX = ".incomplete"
-PREVIOUS_SUFFIX = ".previous"
 _PLAN_NAME = ".plan.json"
 
 LogCallback = Callable[[str], None]
@@ -197,7 +196,7 @@ def _list_repository(repo_id: str, revision: str, settings: HubSettings) -> tupl
 
 def _staging_for(folder: Path, commit: str) -> Path:
     """The staging folder, reused when an earlier run left one for the same commit."""
-    staging = folder.with_name(folder.name + STAGING_SUFFIX)
+    staging = folder.with_name(folder.name + INCOMPLETE_SUFFIX)
     plan = staging / _PLAN_NAME
     if staging.exists() and (not plan.is_file() or plan.read_text(encoding="utf-8").strip() != commit):
         shutil.rmtree(staging)

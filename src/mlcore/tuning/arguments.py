@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..layout import CHECKPOINTS_DIR
 from .errors import TrainingArgumentsError
 
 #: Names transformers 4.x accepted and 5.x renamed: old → new.
@@ -100,14 +101,14 @@ def resolve_output_dir(requested: str | None, model_root: Path) -> Path:
     ``/irisdev/app/src/model/checkpoints`` outside its container) is mapped to ``<model_root>/<its name>``;
     a relative one is taken under ``model_root``."""
     if not requested:
-        return model_root / "checkpoints"
+        return model_root / CHECKPOINTS_DIR
     path = Path(requested).expanduser()
     if not path.is_absolute():
         return model_root / path
     parent = path.parent
     if parent.is_dir() and os.access(parent, os.W_OK):
         return path
-    return model_root / (path.name or "checkpoints")
+    return model_root / (path.name or CHECKPOINTS_DIR)
 
 
 def plan_arguments(mapped: Mapping[str, Any], *, rows: int, train_rows: int, seed: int,

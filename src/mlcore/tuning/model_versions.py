@@ -1,12 +1,6 @@
 """The model folders of one model name, and how they change places without ever being half-written.
 
-Layout under the model path (the ``path`` setting)::
-
-    <name>/                       the model in use
-    temp-<name>/                  the model a training left aside, until an override
-    temp-<name>.incomplete/       a training's model while it is being written
-    .versions/<name>/<stamp>/     earlier models, newest last, at most ``keep`` of them
-    .versions/<name>/.set-aside/<stamp>/  models a rollback replaced while temp-<name> was taken
+Layout under the model path: see :mod:`mlcore.layout`.
 
 Folders change places by ``rename``. Replacing an existing folder uses Linux's
 ``renameat2(RENAME_EXCHANGE)``, which swaps two folders in one step, so a reader opening
@@ -26,32 +20,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..layout import INCOMPLETE_SUFFIX, SET_ASIDE_DIR, VERSIONS_DIR, list_versions, temporary_dir, versions_dir
 from .errors import NoPreviousVersionError, NoTemporaryModelError
 
-TEMP_PREFIX = "temp-"
-INCOMPLETE_SUFFIX = ".incomplete"
-VERSIONS_DIR = ".versions"
-SET_ASIDE_DIR = ".set-aside"
 DEFAULT_KEEP_VERSIONS = 3
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
-
-
-def temporary_dir(root: Path, name: str) -> Path:
-    return Path(root) / f"{TEMP_PREFIX}{name}"
-
-
-def versions_dir(root: Path, name: str) -> Path:
-    return Path(root) / VERSIONS_DIR / name
-
-
-def list_versions(root: Path, name: str) -> list[Path]:
-    """Kept earlier versions of ``name``, oldest first (folder names are sortable UTC stamps)."""
-    folder = versions_dir(root, name)
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def _renameat2() -> Callable[..., int] | None:

@@ -10,10 +10,10 @@ from fastapi.responses import Response
 from .. import catalog
 from ..context import ApiUser, Ctx, PortalContext
 from ..examples import is_long_request
-from ..host import MessageQuery
+from ..host_protocol import MessageQuery
 from ..messages import image_bytes
+from ..ml.training import curves_from_log, metrics_table
 from ..secrets_mask import mask_body, mask_python
-from ..training import curves_from_log, metrics_table
 
 router = APIRouter(prefix="/portal/api")
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from .. import catalog
 from ..context import Ctx, PageUser, PortalContext, render
-from ..data_view import review_summary
 from ..diagram import production_svg
-from ..host import MessageQuery
-from ..models_view import list_models
+from ..host_protocol import MessageQuery
+from ..ml.data_view import review_summary
+from ..ml.models_view import list_models
 from ..production_changes import component_classes
 from ..secrets_mask import mask_python
 from ..trace import sequence_svg
@@ -109,15 +110,20 @@ def training_page(request: Request, ctx: Ctx, identity: PageUser, item: str = ""
 
 @router.get("/portal/models", response_class=HTMLResponse)
 def models_page(request: Request, ctx: Ctx, identity: PageUser) -> Response:
-    roots = list(dict.fromkeys([str(ctx.host.model_path), *(
-        catalog.percent_settings(i).get("path", "") for i in ctx.host.production.items)]))
-    listing = [(root, list_models(root)) for root in roots if root]
+    roots = dict.fromkeys([str(ctx.host.model_path), *(
+        catalog.percent_settings(i).get("path", "") for i in ctx.host.production.items)])
+    listing = [(root, *list_models(Path(root))) for root in roots if root and Path(root).is_dir()]
     return render(request, ctx, identity, "models.html", listing=listing)
 
 
 @router.get("/portal/data", response_class=HTMLResponse)
-def data_page(request: Request, ctx: Ctx, identity: PageUser) -> Response:
-    return render(request, ctx, identity, "data.html", summary=review_summary())
+def data_page(request: Request, ctx: Ctx, identity: PageUser, item: str = "") -> Response:
+    """``iris.Review`` as the chosen tuning item reads it (its ``db_url``, else the default database)."""
+    tuning = [i for i in ctx.host.production.items if catalog.is_tuning_item(i)]
+    chosen = item or (tuning[0].name if tuning else "")
+    db_url = catalog.percent_settings(_item_or_404(ctx, chosen)).get("db_url", "") if chosen else ""
+    return render(request, ctx, identity, "data.html", summary=review_summary(db_url or None), items=tuning,
+                  item=chosen)
 
 
 @router.get("/portal/export", response_class=HTMLResponse)

@@ -1,6 +1,6 @@
 """What the portal needs from the host core: one protocol, so the web layer stays only a web layer.
 
-The host core implements it (see ``adapter.py`` for the binding to the embedded host); tests may
+The host core implements it (see ``iophost/portal_adapter.py`` for the binding to the embedded host); tests may
 implement it with anything that keeps the same promises.
 """
 

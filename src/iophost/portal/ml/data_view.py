@@ -1,22 +1,19 @@
 """A read-only look at the training data table ``iris.Review``: count, label histogram, sample rows.
 
-The database is the one the tuning item reads: ``$DATABASE_URL``, else the SQLite file
-``var/iris.sqlite`` of the repository (where ``iris.Review`` is the file's own ``Review`` table).
+The database is the one a tuning item reads: its ``db_url`` setting, else the ML core's default
+(``$DATABASE_URL``, else the repository's SQLite file, where ``iris.Review`` is the file's own
+``Review`` table); names from :mod:`mlcore.layout`.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "iris.sqlite"
-SCHEMA, TABLE = "iris", "Review"
-LABEL, TEXT = "ReviewLabel", "ReviewText"
+from mlcore import layout
 
 
 @dataclass
@@ -28,13 +25,11 @@ class ReviewSummary:
     error: str = ""
 
 
-def database_url() -> str:
-    """``$DATABASE_URL`` when set, else the repository's SQLite file."""
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_SQLITE_PATH}"
-
-
 def _safe_url(url: str) -> str:
-    return sa.engine.make_url(url).render_as_string(hide_password=True)
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(not a database URL)"
 
 
 def _engine_and_table(url: str) -> tuple[sa.Engine, sa.Table]:
@@ -47,30 +42,32 @@ def _engine_and_table(url: str) -> tuple[sa.Engine, sa.Table]:
         schema = None
     else:
         engine = sa.create_engine(url)
-        schema = SCHEMA
-    table = sa.Table(TABLE, sa.MetaData(), sa.Column(LABEL), sa.Column(TEXT), schema=schema)
+        schema = layout.REVIEW_SCHEMA
+    table = sa.Table(layout.REVIEW_TABLE, sa.MetaData(), sa.Column(layout.LABEL_COLUMN),
+                     sa.Column(layout.TEXT_COLUMN), schema=schema)
     return engine, table
 
 
 def review_summary(url: str | None = None, sample_size: int = 20) -> ReviewSummary:
     """Count, label histogram and the first rows of ``iris.Review``; ``error`` says why when unreadable."""
-    url = url or database_url()
+    url = url or layout.default_database_url()
     summary = ReviewSummary(url=_safe_url(url))
     try:
         engine, table = _engine_and_table(url)
-    except (FileNotFoundError, sa.exc.ArgumentError) as exc:
+    except (FileNotFoundError, sa.exc.ArgumentError, ImportError) as exc:
         summary.error = str(exc)
         return summary
     try:
         with engine.connect() as connection:
             summary.count = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
-            label = table.c[LABEL]
+            label = table.c[layout.LABEL_COLUMN]
             summary.histogram = [tuple(row) for row in connection.execute(
                 sa.select(label, sa.func.count()).group_by(label).order_by(label))]
             summary.sample = [dict(row._mapping) for row in connection.execute(
-                sa.select(table.c[LABEL], table.c[TEXT]).limit(sample_size))]
+                sa.select(label, table.c[layout.TEXT_COLUMN]).limit(sample_size))]
     except sa.exc.SQLAlchemyError as exc:
-        summary.error = f"cannot read {SCHEMA}.{TABLE}: {exc.__class__.__name__}: {str(exc).splitlines()[0]}"
+        summary.error = (f"cannot read {layout.REVIEW_SCHEMA}.{layout.REVIEW_TABLE}: "
+                         f"{exc.__class__.__name__}: {str(exc).splitlines()[0]}")
     finally:
         engine.dispose()
     return summary
