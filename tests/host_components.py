@@ -26,6 +26,12 @@ class EchoOperation(BusinessOperation):
     """Answers ``<greeting> <text>``; sleeps ``delay`` seconds first; logs each call."""
 
     greeting: str = "echo"
+    teardown_file: str = ""  # on_tear_down appends the worker's pid to it (tests of stopping)
+
+    def on_tear_down(self) -> None:
+        if self.teardown_file:
+            with open(self.teardown_file, "a") as file:
+                file.write(f"{os.getpid()}\n")
 
     def on_echo_request(self, request: EchoRequest) -> EchoResponse:
         if request.delay:

@@ -88,14 +88,22 @@ def start(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        print("iophost: stopping", flush=True)
+        # A second Ctrl-C (or the group's SIGTERM after SIGINT) must not break off the stop half way.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, _already_stopping)
+        print("iophost: stopping (queued messages finish, then each item's on_tear_down)", flush=True)
         host.close()
         store.close()
+        print("iophost: stopped", flush=True)
     return 0
 
 
 def _exit(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
+
+
+def _already_stopping(_signum: int, _frame: object) -> None:
+    print("iophost: already stopping; messages in flight finish first", flush=True)
 
 
 def _start_production(host: Host) -> None:

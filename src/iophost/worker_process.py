@@ -12,6 +12,7 @@ import gc
 import importlib
 import logging
 import os
+import signal
 import threading
 import traceback
 from multiprocessing.connection import Connection
@@ -64,6 +65,10 @@ def describe(exc: BaseException) -> str:
 
 def run(spec: ComponentSpec, conn: Connection) -> None:
     """Entry point of the worker process."""
+    # Ctrl-C, systemd and ``timeout`` signal the host's whole process group (or cgroup): the host
+    # stops its workers itself (queued messages finish, then on_tear_down), so they must not die first.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:
         _serve(spec, conn)
     except (EOFError, OSError):  # the host has gone (killed, or stopped while we started)

@@ -6,7 +6,9 @@ the most recently idle worker first (its caches are warm); when none is idle it 
 item's queue. One reader thread per worker takes whatever comes back up the pipe: the
 component's log lines as they are written, and the outcome, after which it hands that worker
 the next queued message or puts it back among the idle. A worker that dies mid-message fails
-that message with the reason and is started again.
+that message with the reason and is started again, unless the item is being stopped.
+A message whose sending found the process already gone was never started: it goes back to
+the head of the queue for the restarted worker.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ class Job:
     body: dict[str, Any]
     finish: Callable[[Outcome], None]
     delivered: Callable[[], None] = field(default=lambda: None)
+    sent: bool = False  # down the pipe of a live process (else it never started)
 
 
 class WorkerEvents(Protocol):
@@ -80,6 +83,9 @@ class _Worker:
         self.job: Job | None = None
         self.conn: Any = None
         self._process: Any = None
+        # Held while a message goes down the pipe, and while a dead process's message is taken
+        # back: a message is either sent before the process died or queued again, never lost.
+        self._sending = threading.Lock()
         self.thread = threading.Thread(target=self._run, name=f"iophost {pool.spec.item}#{index}", daemon=True)
 
     @property
@@ -164,31 +170,39 @@ class _Worker:
         """The process ended: fail its message, start it again; False when this worker is finished."""
         self._process.join(5)
         code = self._process.exitcode
-        job = self.pool.worker_lost(self)
+        with self._sending:
+            job = self.pool.worker_lost(self)
         if self.pool.stopping:
             if job is not None:
                 job.finish(Outcome("Aborted", error=f"{self.pool.spec.item} was killed while processing this message"))
             return False
+        # Once stop() has begun nothing restarts: a new process would only load its model to be stopped.
+        then = "the item is stopping" if self.pool.winding_down else "restarting it"
         if job is not None:
             reason = (f"worker process {self.pid} of {self.pool.spec.item} died (exit code {code}) while processing "
                       f"message {job.message_id}")
             job.finish(Outcome("Error", error=reason))
-            self._log("Error", f"{reason}; restarting it", session_id=job.session_id, message_id=job.message_id)
+            self._log("Error", f"{reason}; {then}", session_id=job.session_id, message_id=job.message_id)
         else:
-            self._log("Error", f"worker process {self.pid} of {self.pool.spec.item} exited "
-                               f"(exit code {code}); restarting it")
-        if self._spawn():
+            self._log("Error", f"worker process {self.pid} of {self.pool.spec.item} exited (exit code {code}); {then}")
+        if self.pool.winding_down:
+            self.pool.set_state(self, "stopped")
+        elif self._spawn():
             return True
         self.pool.worker_failed()
         return False
 
     # -- the sending end (called by the worker's current owner) ----------------------------------
     def send_job(self, job: Job, conn: Any) -> None:
-        job.delivered()
-        try:
-            conn.send(("msg", job.message_id, job.session_id, job.classname, job.body))
-        except (OSError, ValueError):
-            pass  # the process is gone: its reader thread fails the message
+        with self._sending:
+            if self.job is not job:
+                return  # the process died before this was sent: the reader thread queued it again
+            job.delivered()
+            try:
+                conn.send(("msg", job.message_id, job.session_id, job.classname, job.body))
+            except (OSError, ValueError):
+                return  # the process is gone: its reader thread queues the message again
+            job.sent = True
 
     def send_stop(self, conn: Any) -> None:
         try:
@@ -208,7 +222,8 @@ class ItemWorkers:
                  context: BaseContext | None = None) -> None:
         self.spec, self.events = spec, events
         self.context = context or _context()
-        self.stopping = False
+        self.winding_down = False  # stop() has begun: queued messages still go out, nothing restarts
+        self.stopping = False  # nothing more goes out
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._idle: list[_Worker] = []
@@ -249,7 +264,8 @@ class ItemWorkers:
     def worker_failed(self) -> bool:
         """A worker could not (re)start: with none left running, fail what waits in the queue."""
         if not self.stopping and not any(worker.state in ("running", "starting") for worker in self.workers):
-            self._drain(Outcome("Error", error=self.error or f"{self.spec.item} is not running"))
+            self._drain(self._undelivered() if self.winding_down
+                        else Outcome("Error", error=self.error or f"{self.spec.item} is not running"))
         return False
 
     # -- messages -------------------------------------------------------------------------------
@@ -271,26 +287,33 @@ class ItemWorkers:
         return Outcome("Aborted", error=f"{self.spec.item} was stopped before this message was delivered")
 
     def worker_free(self, worker: _Worker) -> Job | None:
-        """``worker`` has no message any more: give it the next queued one or make it idle.
-        Returns the message it had."""
+        """``worker`` has no message any more: give it the next queued one or make it idle (or,
+        once stop() has taken the idle workers, stop it). Returns the message it had."""
         with self._changed:
             done, worker.job = worker.job, None
             following = self._queue.popleft() if self._queue and not self.stopping else None
-            if following is None:
+            stopping, conn = self.stopping, worker.conn
+            if following is not None:
+                worker.job = following
+            elif not stopping:
                 self._idle.append(worker)
-            else:
-                worker.job, conn = following, worker.conn
             self._changed.notify_all()
         if following is not None:
             worker.send_job(following, conn)
+        elif stopping:  # e.g. a restarted worker that became ready after stop() began
+            worker.send_stop(conn)
         return done
 
     def worker_lost(self, worker: _Worker) -> Job | None:
-        """``worker``'s process ended: nobody may take it until it is started again. Returns its message."""
+        """``worker``'s process ended: nobody may take it until it is started again. Returns the
+        message it was processing; one that never reached it goes back to the head of the queue."""
         with self._changed:
             if worker in self._idle:
                 self._idle.remove(worker)
             lost, worker.job = worker.job, None
+            if lost is not None and not lost.sent:
+                self._queue.appendleft(lost)
+                lost = None
             self._changed.notify_all()
         return lost
 
@@ -308,6 +331,7 @@ class ItemWorkers:
     def stop(self) -> None:
         """Let queued messages finish, then run each component's on_tear_down and end the processes."""
         with self._changed:
+            self.winding_down = True
             self._changed.wait_for(lambda: not self._queue and all(w.job is None for w in self.workers)
                                    or not any(w.state in ("running", "starting") for w in self.workers),
                                    timeout=STOP_TIMEOUT + 10)
@@ -325,7 +349,7 @@ class ItemWorkers:
     def kill(self) -> None:
         """End the processes now; messages in flight or queued end Aborted."""
         with self._lock:
-            self.stopping = True
+            self.winding_down = self.stopping = True
             self._idle.clear()
         for worker in self.workers:
             worker.kill()

@@ -65,7 +65,8 @@ class HostProcess:
         self.proc: subprocess.Popen | None = None
         self.http = httpx.Client(base_url=f"{self.url}/api/iop", auth=("admin", PASSWORD), timeout=60)
 
-    def start(self, *, wait_items: bool = True) -> HostProcess:
+    def start(self, *, wait_items: bool = True, new_session: bool = False) -> HostProcess:
+        """Start the host; ``new_session``: in a process group of its own, for signals sent to the group."""
         command = [sys.executable, "-m", "iophost.cli", "start", "--settings", str(self.settings),
                    "--data", str(self.data), "--port", str(self.port)]
         if self.db_url:
@@ -73,7 +74,8 @@ class HostProcess:
         self.output = self.data.parent / f"host-{self.port}.out"
         self.data.mkdir(parents=True, exist_ok=True)
         with open(self.output, "ab") as out:
-            self.proc = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+            self.proc = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                         start_new_session=new_session)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.output.read_text()

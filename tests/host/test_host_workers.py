@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,9 @@ from host_process import wait_for, write_settings
 
 from iophost.errors import StateError
 from iophost.host import Host
+from iophost.loader import ComponentSpec
 from iophost.store import MessageStore
+from iophost.workers import ItemWorkers, Job, Outcome
 
 ECHO = "host_components.EchoRequest"
 
@@ -58,6 +61,50 @@ def test_a_worker_that_dies_while_idle_is_restarted_at_once_and_the_next_message
     assert host.call("One", ECHO, {"text": "after"})[1].response_body["pid"] == new_pid[0]
     log = [entry["text"] for entry in host.store.log_entries(top=20)]
     assert any(f"worker process {pid} of One exited (exit code -9); restarting it" in text for text in log)
+
+
+def _gone(pid: int) -> bool:
+    """The process has exited (a zombie or reaped): its end of the pipe is closed."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError):
+        return True
+
+
+def test_messages_sent_right_after_an_idle_worker_died_go_to_the_restarted_worker(host: Host):
+    (pid,) = host.worker_pids()["One"]
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: _gone(pid), 10.0, "the worker to exit")
+    sent = [host.send("One", ECHO, {"text": str(n)}) for n in range(3)]  # the host may not have noticed yet
+    outcomes = [message.outcome.result(30) for message in sent]
+    assert [o.status for o in outcomes] == ["Completed"] * 3, [o.error for o in outcomes]
+    assert {o.response_body["pid"] for o in outcomes} == set(host.worker_pids()["One"]) != {pid}
+
+
+class _Log:
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def worker_log(self, item: str, type: str, text: str, **_where: object) -> None:
+        self.texts.append(text)
+
+
+def test_a_worker_that_dies_while_its_item_stops_is_not_restarted():
+    log = _Log()
+    pool = ItemWorkers(ComponentSpec("Echo", "host_components", "EchoOperation"), 2, log)
+    assert pool.wait_started(60) == "running"
+    outcomes: list[Outcome] = []
+    pool.submit(Job(1, 1, ECHO, {"text": "slow", "delay": 2}, finish=outcomes.append))
+    stopping = threading.Thread(target=pool.stop)
+    stopping.start()
+    wait_for(lambda: pool.winding_down, 5.0, "the stop to begin")
+    idle = next(worker for worker in pool.workers if worker.job is None)
+    os.kill(idle.pid, signal.SIGKILL)
+    stopping.join(30)
+    assert [o.status for o in outcomes] == ["Completed"], "the message in flight finished"
+    assert pool.state == "stopped" and not any("restarting it" in text for text in log.texts), log.texts
+    assert any(f"worker process {idle.pid} of Echo exited (exit code -9); the item is stopping" in text
+               for text in log.texts)
 
 
 def test_killing_the_production_aborts_what_is_in_flight_and_queued(host: Host):

@@ -1,0 +1,60 @@
+"""Stopping the real host: a signal to its whole process group (Ctrl-C, systemd, ``timeout``)
+stops it as cleanly as a signal to the host alone."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from host_process import HostProcess, write_settings
+
+from iophost.store import MessageStore
+
+ECHO = "host_components.EchoRequest"
+#: Loose: a clean stop of this production takes a few seconds; the bug it guards took 30 to 60.
+STOP_BOUND = 25.0
+
+
+def _echo_host(folder: Path, teardown: Path) -> HostProcess:
+    settings = write_settings(folder / "app", f'production.operation("Echo", EchoOperation, settings={{'
+                                              f'"%settings": "teardown_file={teardown}"}}).pool(2)\n')
+    return HostProcess(settings, folder / "var")
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_to_the_hosts_process_group_finishes_queued_messages_and_tears_down(tmp_path: Path, signum: int):
+    teardown = tmp_path / "teardown.txt"
+    host = _echo_host(tmp_path, teardown).start(new_session=True)
+    workers = host.status()["workers"]["Echo"]
+    sent = [host.http.post("/test/async", json={"target": "Echo", "classname": ECHO,
+                                                "body": {"text": str(n), "delay": 0.5}}).json() for n in range(6)]
+    started = time.monotonic()
+    os.killpg(host.proc.pid, signum)
+    code = host.proc.wait(STOP_BOUND + 30)
+    elapsed = time.monotonic() - started
+    output = host.output.read_text()
+    assert code == 0 and elapsed < STOP_BOUND, (code, elapsed, output)
+    assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
+    assert sorted(teardown.read_text().split()) == sorted(map(str, workers)), \
+        "each worker ran on_tear_down once, and none was restarted"
+    store = MessageStore(f"sqlite:///{host.data / 'iophost.db'}")
+    try:
+        assert [store.message(m["message_id"])["status"] for m in sent] == ["Completed"] * 6
+        texts = [entry["text"] for entry in store.log_entries(top=200)]
+    finally:
+        store.close()
+    assert not any("restarting" in text or "exited" in text for text in texts), texts
+    assert not (host.data / "iophost.pid").exists(), "a clean stop releases the data folder"
+
+
+def test_an_idle_host_stops_on_a_group_sigterm_within_a_few_seconds(tmp_path: Path):
+    teardown = tmp_path / "teardown.txt"
+    host = _echo_host(tmp_path, teardown).start(new_session=True)
+    started = time.monotonic()
+    os.killpg(host.proc.pid, signal.SIGTERM)
+    code = host.proc.wait(STOP_BOUND + 30)
+    assert code == 0 and time.monotonic() - started < 10.0, host.output.read_text()
+    assert len(teardown.read_text().split()) == 2
