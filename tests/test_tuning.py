@@ -142,11 +142,30 @@ BAD_REQUESTS = [
     ({"p_of_train": 0}, "p_of_train must be a fraction strictly between 0 and 1"),
     ({"p_of_train": 1}, "p_of_train must be"),
     ({"p_of_train": 1.5}, "p_of_train must be"),
-    ({"limit": -3}, "limit must be a positive"),
+    ({"limit": -3}, "limit must be a whole number from 1"),
+    ({"limit": "1e3"}, "limit must be a whole number from 1 to 2147483647, got '1e3'"),
+    ({"limit": 1e30}, "limit must be a whole number"),
+    ({"limit": True}, "limit must be a whole number from 1 to 2147483647, got True"),
+    ({"learning_rate": "abc"}, "learning_rate must be a number, got 'abc'"),
+    ({"learning_rate": 0}, "learning_rate must be above 0"),
+    ({"num_train_epochs": -1}, "num_train_epochs must be above 0, got -1"),
+    ({"num_train_epochs": 1e9}, "num_train_epochs must be at most 100 (the max_epochs setting)"),
+    ({"max_steps": 10**9}, "max_steps must be -1 (from the epochs) or from 1 to 100000"),
+    ({"per_device_train_batch_size": 2.5}, "per_device_train_batch_size must be a whole number"),
+    ({"fp16": "yes"}, "fp16 must be true or false, got 'yes'"),
+    ({"output_dir": "/etc/x"}, "output_dir must be a folder under the model path"),
+    ({"output_dir": "../../.."}, "output_dir must be a folder under the model path"),
     ({"learning_rat": 0.01, "warmup_step": 2}, "unknown TrainingArguments key(s) 'learning_rat', 'warmup_step'"),
     ({"limit": 3}, "3 usable row(s): at least 5 are needed"),
     ({"lr_scheduler_type": "sideways"}, "TrainingArguments refused"),
 ]
+
+
+def test_training_stops_at_the_time_budget_and_the_response_says_so(model_path, sqlite_reviews):
+    op = _operation(model_path, sqlite_reviews, "measure_energy=false", "max_train_seconds=0")
+    response = call(op, "msg.TrainRequest", json.loads(SEED_TRAIN_REQUEST) | {"num_train_epochs": 50})
+    assert response.info.startswith("Training stopped at step 1 of 200: the time budget of 0 s (max_train_seconds)")
+    assert "send an OverrideRequest to keep the new model" in response.info
 
 
 @pytest.mark.parametrize(("change", "message"), BAD_REQUESTS, ids=[m for _, m in BAD_REQUESTS])

@@ -3,6 +3,7 @@ progress throttling, and folder swaps of promotion and rollback."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
@@ -10,11 +11,12 @@ from types import SimpleNamespace
 import pytest
 
 from mlcore.tuning import NoTemporaryModelError, TrainingArgumentsError, promote, rollback
-from mlcore.tuning.arguments import map_legacy_names, plan_arguments, resolve_output_dir, seed_batch_size
-from mlcore.tuning.errors import LabelError
+from mlcore.tuning.arguments import map_legacy_names, plan_arguments, seed_batch_size
+from mlcore.tuning.errors import LabelError, TrainRequestError
 from mlcore.tuning.model_versions import exchange, list_versions, save_temporary
 from mlcore.tuning.progress import ProgressLogger
 from mlcore.tuning.training_data import encode_labels, stratified_split
+from mlcore.tuning.validation import TrainingLimits, check_training_values, confine_output_dir, whole_number
 
 
 @pytest.mark.parametrize(("rows", "batch"), [(20, 4), (1000, 25), (13, 1), (1, 1), (100, 5), (4096, 16), (3600, 30)])
@@ -46,11 +48,47 @@ def test_planned_arguments_keep_the_requests_values_and_add_ours():
     assert planned["eval_steps"] == 8  # 10 steps/epoch x 3 epochs, evaluated 4 times, not every logging step
 
 
-def test_output_dir_outside_this_machine_is_mapped_under_the_model_path(tmp_path):
-    assert resolve_output_dir("/irisdev/app/src/model/checkpoints", tmp_path) == tmp_path / "checkpoints"
-    assert resolve_output_dir(str(tmp_path / "out"), tmp_path / "m") == tmp_path / "out"
-    assert resolve_output_dir("ckpt", tmp_path) == tmp_path / "ckpt"
-    assert resolve_output_dir(None, tmp_path) == tmp_path / "checkpoints"
+def test_output_dir_stays_under_the_model_path_and_the_seeds_path_maps_there(tmp_path):
+    root = tmp_path.resolve()
+    assert confine_output_dir("/irisdev/app/src/model/checkpoints", tmp_path) == root / "checkpoints"
+    assert confine_output_dir(str(tmp_path / "out"), tmp_path) == root / "out"
+    assert confine_output_dir("ckpt", tmp_path) == root / "ckpt"
+    assert confine_output_dir(None, tmp_path) == root / "checkpoints"
+    (tmp_path / "link").symlink_to("/etc")
+    for outside in ("/etc/x", "../../..", "a/../../b", "link/x", ".", "/irisdev/app/src/model/../../x", 5):
+        with pytest.raises(TrainRequestError, match="output_dir must be a folder"):
+            confine_output_dir(outside, tmp_path)
+
+
+@pytest.mark.parametrize(("value", "expected"), [(20, 20), (20.0, 20), ("20", 20), (" 7 ", 7)])
+def test_whole_numbers_from_json(value, expected):
+    assert whole_number("limit", value) == expected
+
+
+@pytest.mark.parametrize("value", ["1e3", 1e30, True, False, 0, -1, 2.5, "abc", None, float("nan"), [3], "--1"])
+def test_what_is_not_a_whole_number_is_refused_by_name(value):
+    with pytest.raises(TrainRequestError, match=r"^limit must be a whole number from 1 to \d+, got "):
+        whole_number("limit", value)
+
+
+def test_training_values_are_typed_from_training_arguments_and_bounded():
+    limits = TrainingLimits(max_epochs=10, max_steps=50)
+    assert check_training_values({"learning_rate": "0.01", "num_train_epochs": 2, "fp16": "false",
+                                  "eval_strategy": "steps", "max_steps": -1, "eval_steps": None}, limits) == {
+        "learning_rate": 0.01, "num_train_epochs": 2.0, "fp16": False, "eval_strategy": "steps", "max_steps": -1,
+        "eval_steps": None}
+    refused = [({"learning_rate": "abc"}, "learning_rate must be a number, got 'abc'"),
+               ({"learning_rate": float("inf")}, "learning_rate must be a number"),
+               ({"num_train_epochs": True}, "num_train_epochs must be a number, got True"),
+               ({"num_train_epochs": 11}, "num_train_epochs must be at most 10 (the max_epochs setting), got 11"),
+               ({"max_steps": 51}, "max_steps must be -1 (from the epochs) or from 1 to 50"),
+               ({"max_steps": 0}, "max_steps must be -1"),
+               ({"warmup_steps": -2}, "warmup_steps must be 0 or more"),
+               ({"seed": 2**40}, "seed must be a whole number from"),
+               ({"learning_rate": None}, "learning_rate must be a number, got None")]
+    for values, message in refused:
+        with pytest.raises(TrainRequestError, match=re.escape(message)):
+            check_training_values(values, limits)
 
 
 def test_split_is_stratified_shuffled_and_reproducible():

@@ -140,6 +140,10 @@ class TuningOperation(BusinessOperation):
     keep_versions: str = "3"
     #: At most one training progress line per this many seconds in the log.
     progress_seconds: str = "5"
+    #: Limits of one TrainRequest: epochs, steps, and the training loop's wall time (it stops there).
+    max_epochs: str = "100"
+    max_steps: str = "100000"
+    max_train_seconds: str = "14400"
 
     def on_init(self) -> None:
         self._load()
@@ -158,12 +162,15 @@ class TuningOperation(BusinessOperation):
 
     def on_train_request(self, request: TrainRequest) -> TrainResponse:
         from mlcore.database import create_db_engine
-        from mlcore.tuning import TuningConfig, train_from_table
+        from mlcore.tuning import TrainingLimits, TuningConfig, train_from_table
 
         config = TuningConfig(model_root=Path(self.path), model_name=self.model_name, seed=int(coerce(self.seed)),
                               country_iso_code=self.country_iso_code,
                               measure_energy=bool(coerce(self.measure_energy)),
-                              progress_every_s=float(coerce(self.progress_seconds)))
+                              progress_every_s=float(coerce(self.progress_seconds)),
+                              limits=TrainingLimits(max_epochs=float(coerce(self.max_epochs)),
+                                                    max_steps=int(coerce(self.max_steps)),
+                                                    max_train_seconds=float(coerce(self.max_train_seconds))))
         engine = create_db_engine(self.db_url or None)
         try:
             outcome = train_from_table(engine, self._model, self._tokenizer, vars(request), config, self.log_info)

@@ -53,7 +53,8 @@ class TrainRequest(Message):
 
     columns: str = "ReviewLabel,ReviewText"
     table: str = "iris.Review"
-    limit: int | None = None
+    #: Any, not int: IoP would turn ``true`` into 1 row; the TuningOperation checks it is a whole number.
+    limit: Any = None
     p_of_train: float = 0.8
 
 

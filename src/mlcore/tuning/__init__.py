@@ -2,7 +2,8 @@
 
 Modules: ``request`` (a TrainRequest's own fields), ``arguments`` (TrainingArguments names and
 defaults), ``training_data`` (SQL → labelled rows, split), ``trainer`` (tokenize, train, evaluate),
-``metrics``, ``progress`` (log callback), ``model_versions`` (temp folder, promote, rollback),
+``metrics``, ``progress`` (log callback), ``budget`` (wall-time stop), ``validation`` (values,
+bounds, output_dir), ``model_versions`` (temp folder, promote, rollback),
 ``run`` (one request end to end), ``loading`` (load the classifier a TuningOperation uses).
 """
 
@@ -21,10 +22,11 @@ from .errors import (
 from .loading import load_classifier
 from .model_versions import DEFAULT_KEEP_VERSIONS, Promotion, Rollback, promote, rollback, temporary_dir
 from .run import DEFAULT_SEED, TrainingOutcome, TuningConfig, train_from_table
+from .validation import TrainingLimits
 
 __all__ = [
     "DEFAULT_KEEP_VERSIONS", "DEFAULT_SEED", "NO_TEMPORARY_MODEL", "LabelError", "NoPreviousVersionError",
     "NoTemporaryModelError", "NotEnoughRowsError", "Promotion", "Rollback", "TrainRequestError",
-    "TrainingArgumentsError", "TrainingOutcome", "TuningConfig", "TuningError", "UnknownColumnError",
+    "TrainingArgumentsError", "TrainingLimits", "TrainingOutcome", "TuningConfig", "TuningError", "UnknownColumnError",
     "UnknownTableError", "load_classifier", "promote", "rollback", "temporary_dir", "train_from_table",
 ]

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from ..layout import CHECKPOINTS_DIR
 from .errors import TrainingArgumentsError
 
 #: Names transformers 4.x accepted and 5.x renamed: old → new.
@@ -94,21 +91,6 @@ def seed_batch_size(rows: int) -> int:
     """The seed's rule: the largest divisor of ``rows`` below both its square root and 32 (at least 1)."""
     bound = min(math.sqrt(rows), SEED_BATCH_CAP)
     return max((d for d in range(1, SEED_BATCH_CAP + 1) if d < bound and rows % d == 0), default=1)
-
-
-def resolve_output_dir(requested: str | None, model_root: Path) -> Path:
-    """Where checkpoints go. A folder whose parent is missing or not writable here (the seed's
-    ``/irisdev/app/src/model/checkpoints`` outside its container) is mapped to ``<model_root>/<its name>``;
-    a relative one is taken under ``model_root``."""
-    if not requested:
-        return model_root / CHECKPOINTS_DIR
-    path = Path(requested).expanduser()
-    if not path.is_absolute():
-        return model_root / path
-    parent = path.parent
-    if parent.is_dir() and os.access(parent, os.W_OK):
-        return path
-    return model_root / (path.name or CHECKPOINTS_DIR)
 
 
 def plan_arguments(mapped: Mapping[str, Any], *, rows: int, train_rows: int, seed: int,

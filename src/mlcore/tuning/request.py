@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import TrainRequestError
+from .validation import whole_number
 
 #: The request's own keys; every other key is for ``TrainingArguments``.
 DATA_KEYS = ("columns", "table", "limit", "p_of_train")
@@ -58,17 +59,8 @@ def parse_request(fields: Mapping[str, Any]) -> ParsedRequest:
 def _limit(value: Any) -> int | None:
     if value is None or value == "":
         return None
-    # bool is an int in Python; "limit": true is a mistake, not 1 row
-    if isinstance(value, bool) or not _is_integral(value) or int(value) < 1:
-        raise TrainRequestError(f"limit must be a positive whole number of rows (or absent for all), got {value!r}")
-    return int(value)
-
-
-def _is_integral(value: Any) -> bool:
-    try:
-        return float(value) == int(float(value))
-    except (TypeError, ValueError, OverflowError):
-        return False
+    # bool is an int in Python: "limit": true is a mistake, not 1 row (whole_number refuses it)
+    return whole_number("limit", value)
 
 
 def _fraction(value: Any) -> float:

@@ -17,12 +17,14 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from ..energy import DEFAULT_COUNTRY, EnergyMeter, EnergyReport
-from .arguments import build_training_arguments, map_legacy_names, plan_arguments, resolve_output_dir
+from .arguments import build_training_arguments, map_legacy_names, plan_arguments
+from .budget import TimeBudget
 from .errors import TrainRequestError
 from .model_versions import save_temporary
 from .request import parse_request
 from .trainer import fine_tune, max_tokens, tokenized_dataset
 from .training_data import check_enough_rows, encode_labels, read_rows, stratified_split
+from .validation import TrainingLimits, check_training_values, confine_output_dir
 
 DEFAULT_SEED = 42
 #: What a TrainResponse tells the user to do next.
@@ -46,10 +48,13 @@ class TrainingOutcome:
     label2id: dict[str, int]
     #: The TrainingArguments values that matter to a reader (batch sizes, epochs, learning rate...).
     arguments: dict[str, Any] = field(default_factory=dict)
+    #: Why training ended before its planned steps (the time budget); empty when it ran them all.
+    stopped_early: str = ""
 
     @property
     def info(self) -> str:
-        return NEXT_STEP.format(folder=self.saved_to.name)
+        step = NEXT_STEP.format(folder=self.saved_to.name)
+        return f"{self.stopped_early.capitalize()}. {step}" if self.stopped_early else step
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class TuningConfig:
     country_iso_code: str = DEFAULT_COUNTRY
     measure_energy: bool = True
     progress_every_s: float = 5.0
+    limits: TrainingLimits = field(default_factory=TrainingLimits)
 
 
 _SHOWN_ARGUMENTS = ("per_device_train_batch_size", "per_device_eval_batch_size", "num_train_epochs", "learning_rate",
@@ -82,6 +88,8 @@ def train_from_table(engine: Engine, model: Any, tokenizer: Any, fields: Mapping
     started = time.perf_counter()
     request = parse_request(fields)
     mapped = map_legacy_names(request.training_keys)
+    values = check_training_values(mapped.values, config.limits)
+    output_dir = confine_output_dir(values.get("output_dir"), config.model_root)
     for note in mapped.notes:
         log(f"TrainingArguments: {note}")
     if mapped.tokenizer is not None:
@@ -92,14 +100,13 @@ def train_from_table(engine: Engine, model: Any, tokenizer: Any, fields: Mapping
     num_labels = int(model.config.num_labels)
     check_enough_rows(len(data.texts), num_labels)
     labels, label_map = encode_labels(data.labels, num_labels, dict(model.config.label2id or {}))
-    seed = int(mapped.values.get("seed", config.seed))
+    seed = int(values.get("seed", config.seed))
     train_index, test_index = stratified_split(labels, request.data.p_of_train, seed)
 
-    planned = plan_arguments(mapped.values, rows=len(labels), train_rows=len(train_index), seed=seed,
+    planned = plan_arguments(values, rows=len(labels), train_rows=len(train_index), seed=seed,
                              use_gpu=torch.cuda.is_available())
-    output_dir = resolve_output_dir(mapped.values.get("output_dir"), config.model_root)
-    if "output_dir" in mapped.values and str(output_dir) != str(mapped.values["output_dir"]):
-        log(f"output_dir {mapped.values['output_dir']!r} is not writable here: checkpoints would go to {output_dir}")
+    if "output_dir" in values and str(output_dir) != str(values["output_dir"]):
+        log(f"output_dir {values['output_dir']!r}: checkpoints would go to {output_dir}")
     planned["output_dir"] = str(output_dir)
     arguments = build_training_arguments(planned)
     log(f"training {config.model_name} on {len(labels)} rows of {request.data.table} "
@@ -112,8 +119,11 @@ def train_from_table(engine: Engine, model: Any, tokenizer: Any, fields: Mapping
                                       [labels[i] for i in train_index], length)
         test_set = tokenized_dataset(tokenizer, [data.texts[i] for i in test_index],
                                      [labels[i] for i in test_index], length, sort_by_length=True)
+        budget = TimeBudget(config.limits.max_train_seconds)
         result = fine_tune(model, tokenizer, train_set, test_set, arguments, log,
-                           progress_every_s=config.progress_every_s)
+                           progress_every_s=config.progress_every_s, callbacks=(budget,))
+        if budget.stopped:
+            log(budget.stopped)
         id2label, label2id = label_map.for_config(num_labels)
         result.model.config.id2label = id2label
         result.model.config.label2id = label2id
@@ -129,7 +139,8 @@ def train_from_table(engine: Engine, model: Any, tokenizer: Any, fields: Mapping
     return TrainingOutcome(old_metrics=result.old_metrics, new_metrics=result.new_metrics, rows=len(labels),
                            train_rows=len(train_index), test_rows=len(test_index),
                            duration_s=round(time.perf_counter() - started, 3), energy=meter.report,
-                           saved_to=saved_to, label2id=label_map.label2id, arguments=shown)
+                           saved_to=saved_to, label2id=label_map.label2id, arguments=shown,
+                           stopped_early=budget.stopped)
 
 
 @contextlib.contextmanager

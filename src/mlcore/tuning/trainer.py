@@ -64,13 +64,15 @@ def tokenized_dataset(tokenizer: Any, texts: Sequence[str], labels: Sequence[int
 
 
 def fine_tune(model: Any, tokenizer: Any, train_dataset: Any, test_dataset: Any, arguments: Any,
-              log: Callable[[str], None], *, progress_every_s: float = 5.0, collator: Any = None) -> TrainingResult:
+              log: Callable[[str], None], *, progress_every_s: float = 5.0, collator: Any = None,
+              callbacks: Sequence[Any] = ()) -> TrainingResult:
     """Evaluate ``model``, train a copy of it, evaluate the copy. ``model`` itself is not changed.
 
     Args:
         arguments: a ``TrainingArguments``; its ``output_dir`` is replaced by a temporary folder
             when no checkpoints are to be saved (the Trainer creates the folder regardless).
         collator: defaults to dynamic padding (``DataCollatorWithPadding``).
+        callbacks: more ``TrainerCallback``s (the time budget).
     """
     from transformers import DataCollatorWithPadding, PrinterCallback, ProgressCallback
 
@@ -81,7 +83,7 @@ def fine_tune(model: Any, tokenizer: Any, train_dataset: Any, test_dataset: Any,
         trainer = trainer_class(model=candidate, args=arguments, train_dataset=train_dataset, eval_dataset=test_dataset,
                           processing_class=tokenizer,
                           data_collator=collator or DataCollatorWithPadding(tokenizer, pad_to_multiple_of=_multiple()),
-                          compute_metrics=compute_metrics, callbacks=[progress])
+                          compute_metrics=compute_metrics, callbacks=[progress, *callbacks])
         # our ProgressLogger writes to the event log; the Trainer's printers would write to stdout
         trainer.remove_callback(PrinterCallback)
         trainer.remove_callback(ProgressCallback)
