@@ -6,7 +6,15 @@ import os
 import time
 from dataclasses import dataclass
 
-from iop import BusinessOperation, Message
+from iop import (
+    BusinessOperation,
+    BusinessProcess,
+    BusinessService,
+    InboundAdapter,
+    Message,
+    PollingBusinessService,
+    target,
+)
 
 
 @dataclass
@@ -54,3 +62,75 @@ class BrokenOperation(BusinessOperation):
 
     def on_init(self) -> None:
         raise RuntimeError("model folder /nowhere does not exist")
+
+
+@dataclass
+class RouteRequest(Message):
+    """``mode``: sync, async, multi, forward (the same request on to Output), timeout, generator."""
+
+    text: str = ""
+    mode: str = "sync"
+
+
+class RouterProcess(BusinessProcess):
+    """Routes to its ``Output`` item in the way ``mode`` asks; answers an EchoResponse."""
+
+    Output = target()
+
+    def on_route_request(self, request: RouteRequest) -> EchoResponse | None:
+        self.log_info(f"routing {request.text!r} ({request.mode})")
+        if request.mode == "forward":
+            return self.send_request_sync(self.Output, request)
+        if request.mode == "timeout":
+            return self.send_request_sync(self.Output, EchoRequest(text=request.text, delay=5), timeout=1)
+        if request.mode == "generator":
+            return self.send_generator_request(self.Output, EchoRequest(text=request.text))
+        if request.mode == "multi":
+            answers = self.send_multi_request_sync([(self.Output, EchoRequest(text=f"{request.text}{n}"))
+                                                    for n in (1, 2)])
+            return EchoResponse(text=" | ".join(response.text for _, _, response, _ in answers))
+        if request.mode == "async":
+            for key in ("a", "b"):
+                self.send_request_async(self.Output, EchoRequest(text=f"{request.text}-{key}"), completion_key=key)
+            return None
+        answer = self.send_request_sync(self.Output, EchoRequest(text=request.text))
+        return EchoResponse(text=f"routed {answer.text}")
+
+    def on_response(self, request, response, call_request, call_response, completion_key):
+        done = f"{response.text} " if response is not None else ""
+        return EchoResponse(text=f"{done}{completion_key}={call_response.text}")
+
+    def on_complete(self, request, response):
+        return EchoResponse(text=f"complete: {response.text}")
+
+
+class TickService(PollingBusinessService):
+    """Each poll sends ``tick`` to Output (a new session each time); Test sends its own request on."""
+
+    Output = target()
+
+    def on_poll(self) -> None:
+        self.send_request_async(self.Output, RouteRequest(text="tick"))
+
+    def on_process_input(self, message_input=None):
+        if message_input is None:
+            return self.on_poll()
+        return self.send_request_sync(self.Output, message_input)
+
+
+class TickAdapter(InboundAdapter):
+    """A Python inbound adapter: each CallInterval its on_task hands ``adapter tick`` to the service."""
+
+    def on_task(self) -> None:
+        self.BusinessHost.ProcessInput(RouteRequest(text="adapter tick"))
+
+
+class AdapterService(BusinessService):
+    Output = target()
+
+    @staticmethod
+    def get_adapter_type() -> str:
+        return "Python.TickAdapter"
+
+    def on_process_input(self, message_input=None):
+        return self.send_request_async(self.Output, message_input)

@@ -24,12 +24,13 @@ from .component import MessageClassError, message_class
 from .errors import (
     ComponentError,
     DataFolderInUseError,
+    HostError,
     InvalidMessageError,
     StateError,
     UnknownItemError,
     UnknownProductionError,
 )
-from .loader import ComponentSpec, component_spec, is_enabled, load_productions, pool_size
+from .loader import ComponentSpec, component_spec, is_enabled, load_settings, pool_size
 from .masking import SecretScrubber, mask_body, secret_values
 from .store import MessageStore, now, render_time
 from .workers import ItemWorkers, Job, Outcome
@@ -99,7 +100,10 @@ class Host:
         self._lifecycle = threading.RLock()  # start/stop/update, one at a time
         self._items_lock = threading.Lock()  # the running items' table, held briefly
         self._items: dict[str, ItemWorkers] = {}
+        self._waiting: dict[int, tuple[str, ...]] = {}  # message id -> items blocked until it is answered
         self._specs: dict[str, tuple[ComponentSpec, int]] = {}
+        self._unresolved: dict[str, str] = {}  # items whose class or adapter cannot be resolved
+        self._classes: dict[str, Any] = {}
         self._running: str | None = None
         self._times: dict[str, dict[str, str]] = {}
         self._closed = False
@@ -112,7 +116,11 @@ class Host:
 
     # -- start-up -------------------------------------------------------------------------------
     def _load(self) -> dict[str, Production]:
-        productions = load_productions(self.settings_path)
+        loaded = load_settings(self.settings_path)
+        self._unresolved.clear()
+        productions, self._classes = loaded.productions, dict(loaded.classes)
+        for note in loaded.notes:
+            self.log("Info", HOST_NAME, note)
         for production in productions.values():
             if self._on_load is not None:
                 self._on_load(production)
@@ -194,12 +202,15 @@ class Host:
             workers = self._items.get(item.name)
             if workers is not None:
                 states[item.name] = workers.state
+            elif item.name in self._unresolved:
+                states[item.name] = "error"
             else:
                 states[item.name] = "stopped" if is_enabled(item) else "disabled"
         return states
 
     def item_errors(self) -> dict[str, str]:
-        return {name: workers.error for name, workers in list(self._items.items()) if workers.error}
+        errors = {name: workers.error for name, workers in list(self._items.items()) if workers.error}
+        return {**self._unresolved, **errors}
 
     def worker_pids(self) -> dict[str, list[int]]:
         return {name: workers.pids for name, workers in list(self._items.items())}
@@ -230,6 +241,7 @@ class Host:
             if self._running == name:
                 return name
             self._running = name
+            self._unresolved.clear()
             self._times.setdefault(name, {})["start"] = render_time(now())
             self.log("Info", HOST_NAME, f"production {name} starting")
             started = [self._start_workers(item) for item in self.production.items if is_enabled(item)]
@@ -295,7 +307,7 @@ class Host:
                     self._stop_workers(name)
                     touched.append(name)
             for name, item in wanted.items():
-                recipe = (component_spec(item, self.settings_path), pool_size(item))
+                recipe = (self._spec(item), pool_size(item))
                 if self._specs.get(name) == recipe:
                     continue
                 self._stop_workers(name)
@@ -306,11 +318,19 @@ class Host:
             return touched
 
     # -- items ----------------------------------------------------------------------------------
-    def _start_workers(self, item: Any) -> ItemWorkers | None:
+    def _spec(self, item: Any) -> ComponentSpec | None:
         try:
-            spec = component_spec(item, self.settings_path)
+            return component_spec(item, self.settings_path, self._classes)
         except ValueError as exc:
-            self.log("Error", item.name, str(exc))
+            return None if item.name in self._unresolved else self._unresolvable(item.name, str(exc))
+
+    def _unresolvable(self, name: str, reason: str) -> None:
+        self._unresolved[name] = reason
+        self.log("Error", name, reason)
+
+    def _start_workers(self, item: Any) -> ItemWorkers | None:
+        spec = self._spec(item)
+        if spec is None:
             return None
         size = pool_size(item)
         workers = ItemWorkers(spec, size, self)
@@ -369,50 +389,95 @@ class Host:
         return data
 
     def send(self, target: str, classname: str, body: str | dict[str, Any] | None, *,
-             source: str = TEST_SOURCE, priority: str = "Sync") -> SentMessage:
+             source: str = TEST_SOURCE, priority: str = "Sync", session_id: int | None = None,
+             waiting: tuple[str, ...] = ()) -> SentMessage:
         """Persist a request to ``target`` and queue it for the item's workers.
+
+        ``session_id`` is the session of the message whose handler sends this one (a new session
+        when None); ``waiting`` names the items whose workers block until it is answered.
 
         Raises:
             UnknownItemError: no such item in the running production.
-            StateError: the production or the item is not running.
+            StateError: the production or the item is not running, or the call would wait on itself.
             InvalidMessageError: unknown message class or a body that does not fit it.
         """
         if not self._running:
             raise StateError(f"production {self.production.name} is not running")
         data = self.check_message(target, classname, body)
         self.scrubber.remember(secret_values(data))
-        message_id = self.store.new_message_id()
-        outcome: Future = Future()
         with self._items_lock:
             workers = self._items.get(target)
         if workers is None:
             raise StateError(f"{target} is not running")
         if workers.state == "error":
             raise StateError(workers.error)
-        self.store.add_message(id=message_id, session_id=message_id, source_config_name=source,
+        if waiting.count(target) >= len(workers.workers):
+            raise StateError(f"call cycle: {' -> '.join((*waiting, target))} would wait for ever: every worker "
+                             f"of {target} (PoolSize {len(workers.workers)}) is waiting for this call")
+        message_id = self.store.new_message_id()
+        session_id = session_id or message_id
+        outcome: Future = Future()
+        self.store.add_message(id=message_id, session_id=session_id, source_config_name=source,
                                target_config_name=target, type="Request", status="Queued",
                                body_class_name=classname, body=mask_body(data), priority=priority)
+        if waiting:
+            self._waiting[message_id] = waiting
         # Stopped meanwhile: the workers answer Aborted, as they do for a message still queued at a stop.
-        workers.submit(Job(message_id, message_id, classname, data,
-                           finish=self._finisher(message_id, source, target, outcome),
+        workers.submit(Job(message_id, session_id, classname, data,
+                           finish=self._finisher(message_id, session_id, source, target, outcome),
                            delivered=lambda: self.store.mark_later(message_id, "Delivered")))
-        return SentMessage(message_id, message_id, outcome)
+        return SentMessage(message_id, session_id, outcome)
 
-    def _finisher(self, message_id: int, source: str, target: str, future: Future) -> Callable[[Outcome], None]:
+    def _finisher(self, message_id: int, session_id: int, source: str, target: str,
+                  future: Future) -> Callable[[Outcome], None]:
         def finish(outcome: Outcome) -> None:
             processed = now()
+            self._waiting.pop(message_id, None)
             outcome.error = self.scrubber.scrub(outcome.error)
             self.store.finish_later(message_id, outcome.status, outcome.error, processed)
             if outcome.status == "Completed" and outcome.response_class:
                 self.store.add_message_later(
-                    id=self.store.new_message_id(), session_id=message_id, source_config_name=target,
+                    id=self.store.new_message_id(), session_id=session_id, source_config_name=target,
                     target_config_name=source, type="Response", status="Completed",
                     body_class_name=outcome.response_class, body=mask_body(outcome.response_body),
                     corresponding_message_id=message_id, time_processed=processed)
             elif outcome.status != "Completed":
-                self.log("Error", target, outcome.error, session_id=message_id, message_id=message_id)
+                self.log("Error", target, outcome.error, session_id=session_id, message_id=message_id)
             future.set_result(outcome)
         return finish
+
+    def route_call(self, source: str, call: tuple, answer: Callable[[tuple], None]) -> None:
+        """A component of ``source`` sent a message to another item: store the hop in the caller's
+        session and deliver it; a call that cannot be delivered is stored as an Error hop and
+        answered at once, so the caller never waits for a message nobody will handle."""
+        call_id, target, classname, body, wants_reply, session_id, parent_id = call
+        waiting = (*self._waiting.get(parent_id, ()), source) if wants_reply else ()
+        priority = "Sync" if wants_reply else "Async"
+        try:
+            sent = self.send(target, classname, body, source=source, priority=priority, session_id=session_id,
+                             waiting=waiting)
+        except HostError as exc:
+            session_id = self._refused(source, target, classname, body, priority, session_id, str(exc))
+            self.log("Error", source, f"call to {target} refused: {exc}", session_id=session_id, message_id=parent_id)
+            if wants_reply:
+                answer(("reply", call_id, "Error", "", None, str(exc)))
+            return
+        if wants_reply:
+            sent.outcome.add_done_callback(lambda done: answer(
+                ("reply", call_id, done.result().status, done.result().response_class, done.result().response_body,
+                 done.result().error)))
+
+    def _refused(self, source: str, target: str, classname: str, body: Any, priority: str,
+                 session_id: int | None, reason: str) -> int:
+        """Store a call that was never delivered as an Error request; return its session."""
+        message_id = self.store.new_message_id()
+        session_id = session_id or message_id
+        self.store.add_message(id=message_id, session_id=session_id, source_config_name=source,
+                               target_config_name=target, type="Request", status="Error", is_error=True,
+                               error_text=self.scrubber.scrub(reason), body_class_name=classname,
+                               body=mask_body(body if isinstance(body, dict) else {}), priority=priority,
+                               time_processed=now())
+        return session_id
 
     def call(self, target: str, classname: str, body: str | dict[str, Any] | None, *,
              timeout: float = 3600.0, source: str = TEST_SOURCE) -> tuple[int, Outcome]:

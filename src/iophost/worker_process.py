@@ -14,12 +14,16 @@ import logging
 import os
 import signal
 import threading
+import time
 import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
+from iop import BusinessProcess, BusinessService, InboundAdapter
+from iop.components.business_service import _call_process_input
 from iop.runtime.environment import prepend_sys_path
 
+from .calls import Calls, Inbox
 from .component import (
     create_component,
     deliver,
@@ -31,11 +35,16 @@ from .component import (
 )
 from .loader import ComponentSpec
 
+#: IRIS's CallInterval when an item's Adapter settings do not give one (seconds).
+DEFAULT_CALL_INTERVAL = 5.0
 LOG_TYPES = {logging.DEBUG: "Trace", logging.INFO: "Info", logging.WARNING: "Warning", logging.ERROR: "Error",
              logging.CRITICAL: "Alert"}
 
 
-class _Current(threading.local):
+class _Current:
+    """The message being served (one at a time per process): log lines and calls carry its ids,
+    from whichever thread the component writes or calls them."""
+
     session_id: int | None = None
     message_id: int | None = None
 
@@ -81,23 +90,30 @@ def _serve(spec: ComponentSpec, conn: Connection) -> None:
     lock = threading.Lock()
 
     def send(reply: tuple) -> None:
-        with lock:  # a component may log from its own threads
+        with lock:  # a component may log or call from its own threads
             conn.send(reply)
 
     current = _Current()
     logger = logging.Logger(f"iophost.{spec.item}", logging.DEBUG)
     logger.addHandler(_PipeLogHandler(send, current))
+    inbox = Inbox(conn)
+    calls = Calls(inbox, send, current)
     try:
-        component_class = getattr(importlib.import_module(spec.module), spec.class_name)
-        component = create_component(component_class, spec.host_settings, logger)
-        start_component(component)
+        component = _build(spec, logger, calls)
     except BaseException as exc:  # on_init failed: report it and end this process
         send(("init_error", describe(exc)))
         return
     gc.freeze()  # the component and its model live as long as the process: keep the collector off them
     send(("ready", os.getpid()))
+    poll = _poller(spec, component, logger, current)
+    interval = call_interval(spec) if poll else None
+    next_poll = time.monotonic()
     while True:
-        request = conn.recv()
+        request = inbox.next_request(None if poll is None else max(0.0, next_poll - time.monotonic()))
+        if request is None:  # CallInterval elapsed
+            poll()
+            next_poll = time.monotonic() + interval
+            continue
         if request[0] == "stop":
             try:
                 stop_component(component)
@@ -108,7 +124,7 @@ def _serve(spec: ComponentSpec, conn: Connection) -> None:
         _, message_id, session_id, classname, body = request
         current.session_id, current.message_id = session_id, message_id
         try:
-            response = deliver(component, load_message(classname, body))
+            response = _handle(component, calls, load_message(classname, body))
             if response is None:
                 send(("done", message_id, "", None))
             else:
@@ -117,3 +133,69 @@ def _serve(spec: ComponentSpec, conn: Connection) -> None:
             send(("fail", message_id, describe(exc)))
         finally:
             current.session_id = current.message_id = None
+
+
+def _build(spec: ComponentSpec, logger: logging.Logger, calls: Calls) -> Any:
+    """The component as IRIS sets it up: settings, its Python adapter, the sending API, then on_init."""
+    component_class = getattr(importlib.import_module(spec.module), spec.class_name)
+    component = create_component(component_class, spec.host_settings, logger)
+    calls.install(component)
+    if spec.adapter_class:
+        adapter_class = getattr(importlib.import_module(spec.adapter_module), spec.adapter_class)
+        adapter = create_component(adapter_class, spec.adapter_settings, logger)
+        partner = _ServiceHandle(component) if isinstance(adapter, InboundAdapter) else component
+        adapter._set_iris_handles(None, partner)
+        adapter.business_host_python = component
+        start_component(adapter)
+        component.Adapter = component.adapter = adapter
+    start_component(component)
+    return component
+
+
+class _ServiceHandle:
+    """What a Python inbound adapter's ``BusinessHost`` is in IRIS: ``ProcessInput`` reaches the service."""
+
+    def __init__(self, service: Any) -> None:
+        self._service = service
+
+    def ProcessInput(self, message_input: Any = None) -> Any:  # noqa: N802 (IRIS's method name)
+        return _call_process_input(self._service.on_process_input, message_input)
+
+
+def _handle(component: Any, calls: Calls, message: Any) -> Any:
+    """One message: a service's on_process_input, else IoP's dispatch (and a process's async answers)."""
+    if isinstance(component, BusinessService):
+        return _call_process_input(component.on_process_input, message)
+    response = deliver(component, message)
+    if isinstance(component, BusinessProcess):
+        response = calls.complete(component, message, response)
+    return response
+
+
+def call_interval(spec: ComponentSpec) -> float:
+    """The Adapter setting CallInterval in seconds (IRIS's default 5 when absent or not a number)."""
+    try:
+        return max(0.1, float(spec.adapter_settings.get("CallInterval", DEFAULT_CALL_INTERVAL)))
+    except (TypeError, ValueError):
+        return DEFAULT_CALL_INTERVAL
+
+
+def _poller(spec: ComponentSpec, component: Any, logger: logging.Logger, current: _Current) -> Any:
+    """What runs every CallInterval: the Python inbound adapter's on_task, or the polled service's
+    on_process_input; None for an item nobody polls. A failing poll is logged and the next one runs."""
+    adapter = getattr(component, "Adapter", None)
+    if isinstance(adapter, InboundAdapter):
+        task = adapter.on_task
+    elif spec.polled:
+        def task() -> Any:
+            return _call_process_input(component.on_process_input, None)
+    else:
+        return None
+
+    def poll() -> None:
+        current.session_id = current.message_id = None  # each poll's messages start their own session
+        try:
+            task()
+        except Exception as exc:
+            logger.error(f"poll failed: {describe(exc)}")
+    return poll

@@ -58,6 +58,10 @@ class WorkerEvents(Protocol):
                    message_id: int | None = None, job: str = "", source_class: str = "",
                    source_method: str = "") -> None: ...
 
+    def route_call(self, source: str, call: tuple, answer: Callable[[tuple], None]) -> None:
+        """A component of ``source`` sends a message to another item (see :mod:`iophost.calls`);
+        ``answer`` sends the reply back down the caller's pipe."""
+
 
 def _context() -> BaseContext:
     # forkserver: workers fork from a small server that preloaded IoP, never from the host (which
@@ -83,8 +87,8 @@ class _Worker:
         self.job: Job | None = None
         self.conn: Any = None
         self._process: Any = None
-        # Held while a message goes down the pipe, and while a dead process's message is taken
-        # back: a message is either sent before the process died or queued again, never lost.
+        # Held while a message or a call's reply goes down the pipe, and while a dead process's
+        # message is taken back: a message is either sent before the process died or queued again.
         self._sending = threading.Lock()
         self.thread = threading.Thread(target=self._run, name=f"iophost {pool.spec.item}#{index}", daemon=True)
 
@@ -109,6 +113,8 @@ class _Worker:
                 return
             if reply[0] == "log":
                 self._relay(reply)
+            elif reply[0] == "call":
+                self.pool.events.route_call(self.pool.spec.item, reply[1:], self.answer)
             elif reply[0] == "done":
                 self._finished(Outcome("Completed", response_class=reply[2], response_body=reply[3]))
             elif reply[0] == "fail":
@@ -204,9 +210,18 @@ class _Worker:
                 return  # the process is gone: its reader thread queues the message again
             job.sent = True
 
+    def answer(self, reply: tuple) -> None:
+        """The reply to a call the component made (the worker waits for it, so it is not idle)."""
+        try:
+            with self._sending:
+                self.conn.send(reply)
+        except (OSError, ValueError, AttributeError):
+            pass  # the caller's process is gone; its own message already failed
+
     def send_stop(self, conn: Any) -> None:
         try:
-            conn.send(("stop",))
+            with self._sending:
+                conn.send(("stop",))
         except (OSError, ValueError):
             pass
 
