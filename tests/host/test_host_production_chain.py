@@ -1,0 +1,144 @@
+"""A production in IoP's classic dict form (CLASSES + PRODUCTIONS) on the real host: services,
+processes and operations calling each other, one session per chain, and every way a call can
+fail ending in a clear error while the host keeps running."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+from host_process import HostProcess, wait_for
+
+ROUTE = "host_components.RouteRequest"
+
+CLASSIC_SETTINGS = '''
+from host_components import AdapterService, EchoOperation, RouteRequest, RouterProcess, TickAdapter, TickService
+
+CLASSES = {
+    "Python.EchoOperation": EchoOperation,
+    "Python.RouterProcess": RouterProcess,
+    "Python.TickService": TickService,
+    "Python.AdapterService": AdapterService,
+    "Python.TickAdapter": TickAdapter,
+}
+SCHEMAS = [RouteRequest]
+
+
+def item(name, classname, enabled=True, **settings):
+    adapter = {"CallInterval": settings.pop("CallInterval")} if "CallInterval" in settings else {}
+    return {"@Name": name, "@ClassName": classname, "@PoolSize": "1", "@Enabled": str(enabled).lower(),
+            "Setting": [{"@Target": "Host", "@Name": k, "#text": v} for k, v in settings.items()]
+            + [{"@Target": "Adapter", "@Name": k, "#text": v} for k, v in adapter.items()]}
+
+
+PRODUCTIONS = [{"test.Chain": {"@Name": "test.Chain", "@TestingEnabled": "true", "Item": [
+    item("Echo", "Python.EchoOperation"),
+    item("Router", "Python.RouterProcess", Output="Echo"),
+    item("Ticker", "Python.TickService", enabled=False, Output="Router", CallInterval="0.2"),
+    item("AdapterTicker", "Python.AdapterService", enabled=False, Output="Router", CallInterval="0.2"),
+    item("Front", "Python.TickService", enabled=False, Output="Router"),
+    item("SelfCaller", "Python.RouterProcess", Output="SelfCaller"),
+    item("PingA", "Python.RouterProcess", Output="PingB"),
+    item("PingB", "Python.RouterProcess", Output="PingA"),
+    item("ToDisabled", "Python.RouterProcess", Output="Disabled"),
+    item("Disabled", "Python.EchoOperation", enabled=False),
+    item("Mystery", "Python.NoSuchClass"),
+]}}, {"test.Other": {"Item": []}}]
+'''
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("chain-host")
+    (folder / "app").mkdir()
+    settings = folder / "app" / "settings.py"
+    settings.write_text(textwrap.dedent(CLASSIC_SETTINGS))
+    host = HostProcess(settings, folder / "var").start()
+    yield host
+    assert host.stop() == 0
+
+
+def send(host: HostProcess, target: str, body: dict, *, expect: int = 200) -> dict:
+    response = host.http.post("/test", json={"target": target, "classname": ROUTE, "body": body})
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+def hops(host: HostProcess, session_id: int) -> list[tuple[str, str, str, str]]:
+    rows = host.http.get(f"/sessions/{session_id}").json()["messages"]
+    return [(row["type"], row["source_config_name"], row["target_config_name"], row["status"]) for row in rows]
+
+
+def assert_alive(host: HostProcess) -> None:
+    assert host.status()["status"] == "running"
+    assert send(host, "Router", {"text": "still", "mode": "sync"})["body"] == '{"text": "routed echo still", "pid": 0}'
+
+
+def test_classic_settings_run_and_an_unknown_class_is_an_error_naming_classes(host: HostProcess):
+    status = host.status()
+    assert status["production"] == "test.Chain"
+    assert status["items"]["Router"] == status["items"]["Echo"] == "running"
+    assert status["items"]["Mystery"] == "error" and status["items"]["Ticker"] == "disabled"
+    assert "'Python.NoSuchClass' is not registered in CLASSES" in status["errors"]["Mystery"]
+    assert sorted(host.http.get("/list").json()) == ["test.Chain", "test.Other"]
+    log = [entry["text"] for entry in host.http.get("/log", params={"top": 200}).json()]
+    assert any("SCHEMAS is used by iop --migrate on IRIS only" in text for text in log)
+
+
+def test_a_sync_chain_keeps_every_hop_in_one_session(host: HostProcess):
+    answer = send(host, "Router", {"text": "hi", "mode": "sync"})
+    assert answer["body"] == '{"text": "routed echo hi", "pid": 0}'
+    assert hops(host, answer["session_id"]) == [
+        ("Request", "EnsLib.Testing.Service", "Router", "Completed"),
+        ("Request", "Router", "Echo", "Completed"),
+        ("Response", "Echo", "Router", "Completed"),
+        ("Response", "Router", "EnsLib.Testing.Service", "Completed")]
+    rows = host.http.get(f"/sessions/{answer['session_id']}").json()["messages"]
+    assert rows[2]["corresponding_message_id"] == rows[1]["id"] and rows[1]["body"] == {
+        "text": "hi", "delay": 0.0, "api_key": ""}
+    log = [line for line in host.iop("--log", "50").stdout.splitlines() if f" {answer['session_id']} " in line]
+    assert any("routing 'hi' (sync)" in line for line in log) and any("echoing 'hi'" in line for line in log)
+
+
+def test_async_calls_get_on_response_then_on_complete_and_multi_sync_collects_both(host: HostProcess):
+    answer = send(host, "Router", {"text": "x", "mode": "async"})
+    assert answer["body"] == '{"text": "complete: a=echo x-a b=echo x-b", "pid": 0}'
+    assert [h[:3] for h in hops(host, answer["session_id"])].count(("Request", "Router", "Echo")) == 2
+    multi = send(host, "Router", {"text": "m", "mode": "multi"})
+    assert multi["body"] == '{"text": "echo m1 | echo m2", "pid": 0}'
+    assert len(hops(host, multi["session_id"])) == 6
+
+
+def test_a_test_to_a_service_calls_on_process_input_and_the_service_sends_on(host: HostProcess):
+    assert host.http.post("/component/start", json={"component": "Front"}).status_code == 200
+    answer = send(host, "Front", {"text": "front", "mode": "sync"})
+    assert answer["body"] == '{"text": "routed echo front", "pid": 0}'
+    assert [h[1:3] for h in hops(host, answer["session_id"])][:3] == [
+        ("EnsLib.Testing.Service", "Front"), ("Front", "Router"), ("Router", "Echo")]
+
+
+@pytest.mark.parametrize("service", ["Ticker", "AdapterTicker"])
+def test_a_polled_service_fires_every_call_interval_each_poll_its_own_session(host: HostProcess, service: str):
+    assert host.http.post("/component/start", json={"component": service}).status_code == 200
+    sent = wait_for(lambda: (rows := host.http.get("/messages", params={"source": service}).json()["messages"])
+                    and len(rows) >= 3 and rows, 30.0, f"three polls of {service}")
+    assert host.http.post("/component/stop", json={"component": service}).status_code == 200
+    assert len({row["session_id"] for row in sent}) == len(sent), "each poll starts a session"
+    session = hops(host, sent[-1]["session_id"])
+    assert session[0][:3] == ("Request", service, "Router") and ("Request", "Router", "Echo", "Completed") in session
+
+
+@pytest.mark.parametrize(("target", "mode", "error"), [
+    ("SelfCaller", "forward", "call cycle: SelfCaller -> SelfCaller would wait for ever"),
+    ("PingA", "forward", "call cycle: PingA -> PingB -> PingA would wait for ever"),
+    ("ToDisabled", "sync", "Disabled is not running"),
+    ("Router", "timeout", "no response from Echo within 1 s"),
+    ("Router", "generator", "send_generator_request is not supported on the local host"),
+])
+def test_a_call_that_cannot_be_answered_ends_with_a_clear_error_and_the_host_runs_on(
+        host: HostProcess, target: str, mode: str, error: str):
+    failed = send(host, target, {"text": "loop", "mode": mode}, expect=500)
+    assert error in failed["error"]
+    session = hops(host, failed["session_id"])
+    assert session[0] == ("Request", "EnsLib.Testing.Service", target, "Error")
+    assert_alive(host)
