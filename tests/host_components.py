@@ -105,16 +105,20 @@ class RouterProcess(BusinessProcess):
 
 
 class TickService(PollingBusinessService):
-    """Each poll sends ``tick`` to Output (a new session each time); Test sends its own request on."""
+    """Each poll sends ``tick`` to Output (a new session each time)."""
 
     Output = target()
 
     def on_poll(self) -> None:
         self.send_request_async(self.Output, RouteRequest(text="tick"))
 
+
+class FrontService(BusinessService):
+    """A service without adapter: what it is given (by Test) goes on to Output, and its answer back."""
+
+    Output = target()
+
     def on_process_input(self, message_input=None):
-        if message_input is None:
-            return self.on_poll()
         return self.send_request_sync(self.Output, message_input)
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from iophost.portal.examples import example_body
-from iophost.portal.messages import MessageView, body_images, image_bytes, message_from_row
+from iophost.portal.messages import LogEntryView, MessageView, body_images, image_bytes, message_from_row
 from iophost.portal.ml.data_view import review_summary
 from iophost.portal.ml.models_view import BACKUP, IN_USE, TEMPORARY, list_models
 from iophost.portal.ml.training import curves_from_log, metrics_table, parse_progress
-from iophost.portal.trace import participants, sequence_svg
+from iophost.portal.trace import participants, sequence_svg, timeline
 
 
 def test_progress_lines_in_key_value_and_trainer_dict_form() -> None:
@@ -134,3 +134,21 @@ def test_the_host_imports_of_the_ml_core_only_its_layout_conventions() -> None:
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                             env={"PYTHONPATH": str(src)}).stdout.strip()
     assert loaded == "['mlcore', 'mlcore.layout']"
+
+
+def test_trace_puts_each_log_line_after_its_message_and_times_a_response_from_its_request() -> None:
+    request = MessageView(id=1, session_id=1, source="Svc", target="Proc", type="Request", status="Completed",
+                          body_class="m.Req", time_created="2026-01-01 10:00:00.000")
+    call = MessageView(id=2, session_id=1, source="Proc", target="Op", type="Request", status="Error",
+                       body_class="m.Req", is_error=True, time_created="2026-01-01 10:00:00.010")
+    answer = MessageView(id=3, session_id=1, source="Proc", target="Svc", type="Response", status="Completed",
+                         body_class="m.Resp", corresponding_id=1, time_created="2026-01-01 10:00:00.250")
+    routing = LogEntryView(id=5, time_logged="2026-01-01 10:00:00.005", type="Info", config_name="Proc",
+                           text="routing", message_id=1, session_id=1)
+    failed = LogEntryView(id=6, time_logged="2026-01-01 10:00:00.020", type="Error", config_name="Op",
+                          text="Op is not running", session_id=1)
+    assert [getattr(row, "text", row.id) for row in timeline([answer, call, request], [failed, routing])] == [
+        1, "routing", 2, "Op is not running", 3]
+    svg = sequence_svg([request, call, answer], [routing, failed])
+    assert "+250 ms" in svg and ">10:00:00.000<" in svg
+    assert 'class="log error"' in svg and 'class="message request error" data-message-id="2"' in svg

@@ -13,6 +13,7 @@ from .portal import MessageQuery, TestOutcome
 from .portal.messages import LogEntryView, MessageView, log_entry_from_row, message_from_row
 
 PORTAL_SOURCE = "Portal Test"
+SESSION_LOG_LINES = 500  # a Visual Trace shows at most this many event-log lines of its session
 
 
 class PortalAdapter:
@@ -91,6 +92,10 @@ class PortalAdapter:
     def log_entries(self, *, since_id: int | None = None, top: int = 100, type: str = "",
                     item: str = "") -> list[LogEntryView]:
         rows = self.host.store.log_entries(since_id=since_id, top=top, type=type, config_name=item)
+        return [log_entry_from_row(row) for row in rows]
+
+    def session_log(self, session_id: int) -> list[LogEntryView]:
+        rows = self.host.store.log_entries(since_id=0, top=SESSION_LOG_LINES, session_id=session_id)
         return [log_entry_from_row(row) for row in rows]
 
     def log(self, type: str, item: str, text: str) -> None:

@@ -346,9 +346,12 @@ class MessageStore:
         return int(next(iter(rows[0].values())))
 
     def log_entries(self, *, since_id: int | None = None, top: int = 10, type: str = "",
-                    config_name: str = "") -> list[dict[str, Any]]:
-        """Entries after ``since_id`` (ascending), else the newest ``top`` (descending), as IoP's REST API."""
+                    config_name: str = "", session_id: int | None = None) -> list[dict[str, Any]]:
+        """Entries after ``since_id`` (ascending), else the newest ``top`` (descending), as IoP's REST API;
+        only those of ``session_id`` when given."""
         statement = select(event_log)
+        if session_id is not None:
+            statement = statement.where(event_log.c.session_id == session_id)
         if type:
             statement = statement.where(event_log.c.type == type)
         if config_name:

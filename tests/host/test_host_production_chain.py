@@ -7,17 +7,21 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from host_process import HostProcess, wait_for
+from host_process import PASSWORD, HostProcess, wait_for
+
+from browser import browser, needs_chromium, screenshot  # noqa: F401
 
 ROUTE = "host_components.RouteRequest"
 
 CLASSIC_SETTINGS = '''
-from host_components import AdapterService, EchoOperation, RouteRequest, RouterProcess, TickAdapter, TickService
+from host_components import (AdapterService, EchoOperation, FrontService, RouteRequest, RouterProcess, TickAdapter,
+                             TickService)
 
 CLASSES = {
     "Python.EchoOperation": EchoOperation,
     "Python.RouterProcess": RouterProcess,
     "Python.TickService": TickService,
+    "Python.FrontService": FrontService,
     "Python.AdapterService": AdapterService,
     "Python.TickAdapter": TickAdapter,
 }
@@ -36,7 +40,7 @@ PRODUCTIONS = [{"test.Chain": {"@Name": "test.Chain", "@TestingEnabled": "true",
     item("Router", "Python.RouterProcess", Output="Echo"),
     item("Ticker", "Python.TickService", enabled=False, Output="Router", CallInterval="0.2"),
     item("AdapterTicker", "Python.AdapterService", enabled=False, Output="Router", CallInterval="0.2"),
-    item("Front", "Python.TickService", enabled=False, Output="Router"),
+    item("Front", "Python.FrontService", Output="Router"),
     item("SelfCaller", "Python.RouterProcess", Output="SelfCaller"),
     item("PingA", "Python.RouterProcess", Output="PingB"),
     item("PingB", "Python.RouterProcess", Output="PingA"),
@@ -110,7 +114,6 @@ def test_async_calls_get_on_response_then_on_complete_and_multi_sync_collects_bo
 
 
 def test_a_test_to_a_service_calls_on_process_input_and_the_service_sends_on(host: HostProcess):
-    assert host.http.post("/component/start", json={"component": "Front"}).status_code == 200
     answer = send(host, "Front", {"text": "front", "mode": "sync"})
     assert answer["body"] == '{"text": "routed echo front", "pid": 0}'
     assert [h[1:3] for h in hops(host, answer["session_id"])][:3] == [
@@ -142,3 +145,34 @@ def test_a_call_that_cannot_be_answered_ends_with_a_clear_error_and_the_host_run
     session = hops(host, failed["session_id"])
     assert session[0] == ("Request", "EnsLib.Testing.Service", target, "Error")
     assert_alive(host)
+
+
+@needs_chromium
+def test_the_visual_trace_shows_a_column_per_item_arrows_with_times_log_lines_and_errors_in_red(
+        host: HostProcess, browser) -> None:  # noqa: F811
+    chain = send(host, "Front", {"text": "trace me", "mode": "sync"})["session_id"]
+    cycle = send(host, "PingA", {"text": "loop", "mode": "forward"}, expect=500)["session_id"]
+    context = browser.new_context(viewport={"width": 1600, "height": 900})  # the four columns side by side
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    page.goto(f"{host.url}/portal/")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{host.url}/portal/trace/{chain}")
+    page.wait_for_selector("svg.trace")
+    columns = page.locator("svg.trace .participant-name").all_text_contents()
+    assert columns == ["EnsLib.Testing.Service", "Front", "Router", "Echo"]
+    arrows = page.locator("svg.trace .message")
+    assert arrows.count() == 6 and page.locator("svg.trace .message.error").count() == 0
+    assert page.locator("svg.trace .message.response text.time").first.text_content().endswith(" ms")
+    logs = page.locator("svg.trace .log").all_text_contents()
+    assert any("routing 'trace me' (sync)" in text for text in logs) and any("echoing 'trace me'" in text
+                                                                             for text in logs)
+    page.wait_for_selector("#message-body")
+    screenshot(page, "portal-real-host", "chain-visual-trace")
+    page.goto(f"{host.url}/portal/trace/{cycle}")
+    page.wait_for_selector("svg.trace .message.error")
+    assert page.locator("svg.trace .message.error").count() == 3
+    assert page.locator("svg.trace .log.error").count() >= 1
+    context.close()

@@ -99,5 +99,8 @@ class PortalHost(Protocol):
                     item: str = "") -> list[LogEntryView]:
         """Event log entries (after ``since_id`` ascending, else the newest ``top`` descending)."""
 
+    def session_log(self, session_id: int) -> list[LogEntryView]:
+        """The event log entries written while the session's messages were handled, oldest first."""
+
     def log(self, type: str, item: str, text: str) -> None:
         """Write an entry of the portal's own (e.g. "settings of X changed by admin")."""

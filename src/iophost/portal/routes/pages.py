@@ -66,7 +66,7 @@ def trace_page(session_id: int, request: Request, ctx: Ctx, identity: PageUser) 
     messages = ctx.host.session(session_id)
     pending = any(m.status not in ("Completed", "Error", "Aborted", "Discarded") for m in messages) or not messages
     return render(request, ctx, identity, "trace.html", session_id=session_id, messages=messages,
-                  diagram=sequence_svg(messages), pending=pending)
+                  diagram=sequence_svg(messages, ctx.host.session_log(session_id)), pending=pending)
 
 
 def _when(value: str) -> datetime | None:
