@@ -31,9 +31,11 @@ class EchoResponse(Message):
 
 
 class EchoOperation(BusinessOperation):
-    """Answers ``<greeting> <text>``; sleeps ``delay`` seconds first; logs each call."""
+    """Answers ``<greeting> <text>`` (greeting "echo" when left empty); sleeps ``delay`` seconds
+    first; logs each call."""
 
-    greeting: str = "echo"
+    # Empty: on IRIS a non-empty declared default would override the item's %settings line.
+    greeting: str = ""
     teardown_file: str = ""  # on_tear_down appends the worker's pid to it (tests of stopping)
 
     def on_tear_down(self) -> None:
@@ -47,7 +49,7 @@ class EchoOperation(BusinessOperation):
         self.log_info(f"echoing {request.text!r}")
         if request.text == "fail":
             raise ValueError("asked to fail")
-        return EchoResponse(text=f"{self.greeting} {request.text}", pid=os.getpid())
+        return EchoResponse(text=f"{self.greeting or 'echo'} {request.text}", pid=os.getpid())
 
 
 class QuietEchoOperation(BusinessOperation):

@@ -38,13 +38,14 @@ class DetectionStandIn(BusinessOperation):
 
 
 class TrainingStandIn(BusinessOperation):
-    steps: str = "6"
-    pause: str = "0.25"
+    # Empty defaults (6 steps, 0.25 s): on IRIS a non-empty one would override the %settings line.
+    steps: str = ""
+    pause: str = ""
 
     def on_train_request(self, request: TrainRequest) -> TrainResponse:
-        steps = int(self.steps)
+        steps = int(self.steps or 6)
         for step in range(1, steps + 1):
-            time.sleep(float(self.pause))
+            time.sleep(float(self.pause or 0.25))
             self.log_info(f"step={step} epoch={step / steps:.2f} loss={1.6 - 0.15 * step:.3f} learning_rate=0.01")
             if step % 2 == 0:
                 self.log_info(f"step={step} eval_loss={1.5 - 0.1 * step:.3f} eval_accuracy={0.2 + 0.08 * step:.3f}")

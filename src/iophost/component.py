@@ -1,7 +1,7 @@
 """Create and drive one production component the way IRIS does.
 
-IRIS allocates the Python object without ``__init__``, sets each ``%settings`` line (then the
-other Host settings) as an attribute, calls ``on_init`` through IoP's ``_dispatch_on_init``,
+IRIS allocates the Python object without ``__init__``, applies the item's settings (the rule
+of :mod:`iophost.settings_rule`), calls ``on_init`` through IoP's ``_dispatch_on_init``,
 and hands each message to IoP's dispatcher. Message bodies cross process boundaries as JSON,
 (de)serialised by IoP's own functions.
 """
@@ -19,7 +19,7 @@ from iop.messages.dispatch import dispatch_message
 from iop.messages.serialization import dataclass_from_dict, dataclass_to_dict
 from pydantic import BaseModel
 
-PERCENT_SETTINGS = "%settings"
+from .settings_rule import apply_settings
 
 
 class MessageClassError(ValueError):
@@ -30,16 +30,6 @@ class MessageBodyError(ValueError):
     """A message body that is not valid JSON for its class."""
 
 
-def parse_percent_settings(text: str) -> dict[str, str]:
-    """``"a=1\\nb=x=y"`` → ``{"a": "1", "b": "x=y"}``, the way IRIS's SetPropertyValues reads it."""
-    settings: dict[str, str] = {}
-    for line in (text or "").replace("\r", "").split("\n"):
-        key, _, value = line.partition("=")
-        if key.strip():
-            settings[key.strip()] = value
-    return settings
-
-
 def create_component(component_class: type, host_settings: Mapping[str, Any] | None = None,
                      logger: logging.Logger | None = None) -> Any:
     """Allocate ``component_class`` as IRIS does, apply its Host settings, and return it
@@ -47,12 +37,7 @@ def create_component(component_class: type, host_settings: Mapping[str, Any] | N
     component = component_class.__new__(component_class)
     if logger is not None:
         component.logger = logger
-    host_settings = dict(host_settings or {})
-    for key, value in parse_percent_settings(host_settings.pop(PERCENT_SETTINGS, "")).items():
-        setattr(component, key, value)
-    for key, value in host_settings.items():
-        if value not in (None, ""):
-            setattr(component, key, value)
+    apply_settings(component, host_settings, logger)
     return component
 
 

@@ -1,13 +1,17 @@
 """The production's business operations: thin IoP glue over the ML core (``mlcore``).
 
 IRIS (and our local host) creates a component without calling ``__init__``, sets each
-``%settings`` line as a string attribute, then calls ``on_init``. Settings a class declares
-below are read by name; every other string attribute is a user setting passed on to
-``transformers`` with its type coerced. Runtime state lives in ``_``-prefixed attributes.
+``%settings`` line as a string attribute, then copies every declared attribute (an annotated
+class attribute: a "Python Attribute" setting on IRIS) whose value is not empty over them, then
+calls ``on_init``. So declared settings default to ``""`` (a ``%settings`` line wins on both
+runtimes) and get their real defaults in ``on_init`` (:func:`resolve_defaults`). Every other
+string attribute is a user setting passed on to ``transformers`` with its type coerced.
+Runtime state lives in ``_``-prefixed attributes.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +48,14 @@ def declared_settings(component: Any) -> set[str]:
     return names
 
 
+def resolve_defaults(component: Any, defaults: Mapping[str, str]) -> None:
+    """Give each declared setting left empty its default (a non-empty declared default would
+    override the item's ``%settings`` line on IRIS)."""
+    for name, value in defaults.items():
+        if getattr(component, name, "") in ("", None):
+            setattr(component, name, value)
+
+
 def user_settings(component: Any) -> dict[str, Any]:
     """The ``%settings`` lines the class does not declare, with their values coerced."""
     declared = declared_settings(component)
@@ -55,8 +67,15 @@ class HFOperation(BusinessOperation):
     """Calls the hosted Hugging Face inference API."""
 
     api_key: str = ""
-    api_base: str = DEFAULT_API_BASE
-    timeout: str = "60"
+    #: Empty: the hosted inference API's router (DEFAULT_API_BASE).
+    api_base: str = ""
+    #: Seconds to wait for the API; empty: 60.
+    timeout: str = ""
+
+    _DEFAULTS = {"api_base": DEFAULT_API_BASE, "timeout": "60"}
+
+    def on_init(self) -> None:
+        resolve_defaults(self, self._DEFAULTS)
 
     def on_hf_request(self, request: HFRequest) -> HFResponse:
         key = resolve_key(request.api_key, self.api_key)
@@ -74,13 +93,17 @@ class MLOperation(BusinessOperation):
     """
 
     name: str = ""
-    path: str = DEFAULT_MODEL_PATH
+    #: The model cache folder; empty: src/model.
+    path: str = ""
     task: str = ""
     model_url: str = ""
     revision: str = ""
     allowed_image_dirs: str = ""
 
+    _DEFAULTS = {"path": DEFAULT_MODEL_PATH}
+
     def on_init(self) -> None:
+        resolve_defaults(self, self._DEFAULTS)
         self._pipeline = None
         if not self.name and self.model_url:
             self.name = parse_model_url(self.model_url).repo_id.rsplit("/", 1)[-1]
@@ -126,26 +149,35 @@ class MLOperation(BusinessOperation):
 class TuningOperation(BusinessOperation):
     """Fine-tunes ``<path>/<model_name>`` on rows of a SQL table; promotes or rolls back the result."""
 
-    path: str = DEFAULT_MODEL_PATH
-    model_name: str = "bert-base-cased"
-    num_labels: str = "5"
+    # Each default (in _DEFAULTS) applies when the setting is left empty.
+    #: The model cache folder (src/model).
+    path: str = ""
+    #: The model's folder under ``path`` (bert-base-cased).
+    model_name: str = ""
+    num_labels: str = ""
     #: SQLAlchemy URL of the database holding the table; empty: $DATABASE_URL, else var/iris.sqlite.
     db_url: str = ""
-    #: Seed of the train/test split and of the training (a request's "seed" overrides it).
-    seed: str = "42"
-    #: Where the electricity comes from (ISO 3166 alpha-3), for codecarbon's carbon intensity.
-    country_iso_code: str = "FRA"
-    measure_energy: str = "true"
-    #: How many replaced models an OverrideRequest keeps for RollbackRequest.
-    keep_versions: str = "3"
-    #: At most one training progress line per this many seconds in the log.
-    progress_seconds: str = "5"
-    #: Limits of one TrainRequest: epochs, steps, and the training loop's wall time (it stops there).
-    max_epochs: str = "100"
-    max_steps: str = "100000"
-    max_train_seconds: str = "14400"
+    #: Seed of the train/test split and of the training (42; a request's "seed" overrides it).
+    seed: str = ""
+    #: Where the electricity comes from (ISO 3166 alpha-3, FRA), for codecarbon's carbon intensity.
+    country_iso_code: str = ""
+    measure_energy: str = ""
+    #: How many replaced models an OverrideRequest keeps for RollbackRequest (3).
+    keep_versions: str = ""
+    #: At most one training progress line per this many seconds in the log (5).
+    progress_seconds: str = ""
+    #: Limits of one TrainRequest: epochs (100), steps (100000), and the training loop's wall time
+    #: in seconds (14400; it stops there).
+    max_epochs: str = ""
+    max_steps: str = ""
+    max_train_seconds: str = ""
+
+    _DEFAULTS = {"path": DEFAULT_MODEL_PATH, "model_name": "bert-base-cased", "num_labels": "5", "seed": "42",
+                 "country_iso_code": "FRA", "measure_energy": "true", "keep_versions": "3",
+                 "progress_seconds": "5", "max_epochs": "100", "max_steps": "100000", "max_train_seconds": "14400"}
 
     def on_init(self) -> None:
+        resolve_defaults(self, self._DEFAULTS)
         self._load()
 
     def _load(self) -> None:

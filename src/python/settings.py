@@ -1,6 +1,9 @@
 """IoP migration file: the production ``iris.Production`` with the seed's items.
 
 ``iop --migrate src/python/settings.py`` registers it on IRIS; ``iophost start`` runs it locally.
+As in the seed, only ``HuggingFace API`` is enabled: each local item downloads its model (up to
+~500 MB) and loads torch on its first start, so you enable the ones you want (the portal's
+Enable, or the Production Configuration page on IRIS).
 """
 
 from iop import Production
@@ -18,19 +21,20 @@ production = Production("iris.Production", testing_enabled=True,
 
 production.operation("HuggingFace API", HFOperation)
 production.operation("HuggingFace gpt2 local", MLOperation, settings=model_settings(
-    name="gpt2", model_url="https://huggingface.co/gpt2", task="text-generation"))
+    name="gpt2", model_url="https://huggingface.co/gpt2", task="text-generation")).enable(False)
 production.operation("HuggingFace ner local", MLOperation, settings=model_settings(
     name="camembert-ner", model_url="https://huggingface.co/Jean-Baptiste/camembert-ner",
-    task="ner", aggregation_strategy="simple"))
+    task="ner", aggregation_strategy="simple")).enable(False)
 production.operation("HuggingFace bert local", MLOperation, settings=model_settings(
-    name="bert-base-uncased", model_url="https://huggingface.co/bert-base-uncased", task="fill-mask"))
+    name="bert-base-uncased", model_url="https://huggingface.co/bert-base-uncased", task="fill-mask")).enable(False)
 production.operation("HuggingFace Image resnet local", MLOperation, settings=model_settings(
     name="detr-resnet-50", model_url="https://huggingface.co/facebook/detr-resnet-50",
-    task="object-detection"))
+    task="object-detection")).enable(False)
 production.operation("HuggingFace Image panoptic local", MLOperation, settings=model_settings(
     name="detr-resnet-50-panoptic", model_url="https://huggingface.co/facebook/detr-resnet-50-panoptic",
-    task="image-segmentation"))
+    task="image-segmentation")).enable(False)
 production.operation("Python.TuningOperation", TuningOperation, settings=model_settings(
-    model_name="bert-base-cased", num_labels="5"))
+    model_name="bert-base-cased", model_url="https://huggingface.co/bert-base-cased",
+    num_labels="5")).enable(False)
 
 PRODUCTIONS = [production]

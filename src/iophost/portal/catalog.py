@@ -6,14 +6,14 @@ from typing import Any
 
 from iop.production.component import ComponentRef
 
-from ..component import PERCENT_SETTINGS, parse_percent_settings
+from ..settings_rule import PERCENT_SETTINGS, parse_settings_lines
 from .examples import KNOWN_REQUEST_CLASSES, default_request_class, example_body
 from .secrets_mask import mask_lines
 
 
 def percent_settings(item: ComponentRef) -> dict[str, str]:
-    """An item's ``%settings`` lines as a dict (``name=gpt2`` → ``{"name": "gpt2"}``), read as the host reads them."""
-    return parse_percent_settings(str(item.host_settings.get(PERCENT_SETTINGS) or ""))
+    """An item's ``%settings`` lines as a dict (``name=gpt2`` → ``{"name": "gpt2"}``)."""
+    return parse_settings_lines(str(item.host_settings.get(PERCENT_SETTINGS) or ""))
 
 
 def other_settings_text(item: ComponentRef) -> str:
@@ -25,15 +25,6 @@ def other_settings_text(item: ComponentRef) -> str:
 def percent_settings_text(item: ComponentRef) -> str:
     """The ``%settings`` text as the editor shows it (secret values masked)."""
     return mask_lines(str(item.host_settings.get(PERCENT_SETTINGS) or ""))
-
-
-def parse_settings_lines(text: str) -> dict[str, str]:
-    settings: dict[str, str] = {}
-    for line in text.replace("\r", "").split("\n"):
-        key, sep, value = line.partition("=")
-        if key.strip() and sep:
-            settings[key.strip()] = value.strip()
-    return settings
 
 
 def item_class_name(item: ComponentRef) -> str:

@@ -8,6 +8,7 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from ...settings_rule import parse_settings_lines
 from .. import catalog
 from ..context import Ctx, PageUser, PortalContext
 from ..diagram import item_url
@@ -36,7 +37,7 @@ def _run(url: str, done: str, action: Callable[[], object]) -> Response:
 def _settings_of(form: dict[str, str]) -> dict[str, str]:
     """Host settings from the editor's two text areas: ``%settings`` as typed, the others line by line."""
     return {catalog.PERCENT_SETTINGS: form.get("percent_settings", "").replace("\r", "").strip("\n"),
-            **catalog.parse_settings_lines(form.get("other_settings", ""))}
+            **parse_settings_lines(form.get("other_settings", ""))}
 
 
 def _running(ctx: PortalContext) -> bool:
