@@ -33,3 +33,7 @@ class ComponentError(HostError):
 
 class DataFolderInUseError(HostError):
     """Another live host process owns this data folder."""
+
+
+class StoreUnavailableError(HostError):
+    """The message store stayed busy or unreachable: the message was not saved, so not sent."""

@@ -7,6 +7,11 @@ log entries) is queued and committed in batches by one writer thread, so the hot
 for one commit per message. Ids are allocated in memory from the table's maximum: one host
 owns one store.
 
+A database that is busy (another writer holds SQLite's lock) or unreachable is retried with
+backoff: the writer thread keeps its batch until it is saved, and a request that cannot be
+committed within :data:`REQUEST_WAIT` seconds is refused (:class:`StoreUnavailableError`),
+never delivered unsaved.
+
 Writes go through one driver connection with statements SQLAlchemy compiled once
 (:class:`_DriverStatement`); reads use a SQLAlchemy connection of their own, so a portal page
 never waits behind a commit.
@@ -42,9 +47,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from .errors import StoreUnavailableError
+
 #: Statuses of a message that the host has not finished: after a crash they become Aborted.
 UNFINISHED = ("Created", "Queued", "Delivered")
 STATUSES = ("Created", "Queued", "Delivered", "Completed", "Error", "Discarded", "Suspended", "Aborted")
+
+#: How long a request waits for a busy database before it is refused; retries back off up to RETRY_MAX s.
+REQUEST_WAIT = 30.0
+RETRY_FIRST, RETRY_MAX = 0.05, 2.0
 
 _log = logging.getLogger(__name__)
 metadata = MetaData()
@@ -170,8 +181,11 @@ class MessageStore:
         metadata.create_all(self._engine)
         self._conn = self._engine.connect()  # reads
         self._lock = threading.RLock()
-        self._writes = self._engine.raw_connection()  # writes, see _DriverStatement
+        self._writes: Any = self._engine.raw_connection()  # writes, see _DriverStatement; None once broken
         self._write_lock = threading.Lock()
+        #: What a busy (SQLite's lock) or unreachable database raises: worth retrying.
+        self._transient = self._engine.dialect.loaded_dbapi.OperationalError
+        self._closed = False
         dialect = self._engine.dialect
         self._statements = {_INSERT_MESSAGE: _DriverStatement(_INSERT_MESSAGE, dialect, [c.key for c in messages.c]),
                             _INSERT_LOG: _DriverStatement(_INSERT_LOG, dialect, [c.key for c in event_log.c]),
@@ -201,8 +215,12 @@ class MessageStore:
             return message_id
 
     def add_message(self, **fields: Any) -> None:
-        """Insert and commit one message now (a request, before it is delivered)."""
-        self._write([(_INSERT_MESSAGE, [self._message_params(fields)])])
+        """Insert and commit one message now (a request, before it is delivered).
+
+        Raises:
+            StoreUnavailableError: the database stayed busy or unreachable for REQUEST_WAIT seconds.
+        """
+        self._write_retrying([(_INSERT_MESSAGE, [self._message_params(fields)])], time.monotonic() + REQUEST_WAIT)
 
     def add_message_later(self, **fields: Any) -> None:
         self._defer(_INSERT_MESSAGE, self._message_params(fields))
@@ -254,25 +272,49 @@ class MessageStore:
             with self._changed:
                 batch, self._pending = self._pending, []
             try:
-                self._apply(batch)
-            except Exception:  # the database refused the batch (disk full, server gone): say what was lost
+                self._write_retrying(list(_grouped(batch)), None)
+            except Exception:  # the database refused these rows themselves (a bug): say what was lost
                 _log.exception("iophost store: %d status change(s), response(s) or log entries not saved", len(batch))
             with self._changed:
                 self._applied += len(batch)
                 self._changed.notify_all()
 
-    def _apply(self, batch: list[tuple[Any, dict[str, Any]]]) -> None:
-        self._write(_grouped(batch))
+    def _write_retrying(self, work: list[tuple[Any, list[dict[str, Any]]]], deadline: float | None) -> None:
+        """``_write``, again with backoff while the database is busy or unreachable, until
+        ``deadline`` (None: until it is saved, or the store is closed)."""
+        delay, attempt = RETRY_FIRST, 1
+        while True:
+            try:
+                self._write(work)
+            except self._transient as exc:
+                if deadline is not None and time.monotonic() + delay > deadline:
+                    raise StoreUnavailableError(f"the message store is busy or unreachable: {exc}") from exc
+                if attempt == 1:
+                    _log.warning("iophost store: database busy or unreachable (%s); retrying", exc)
+            else:
+                if attempt > 1:
+                    _log.warning("iophost store: database available again; saved after %d attempts", attempt)
+                return
+            time.sleep(delay)
+            delay, attempt = min(delay * 2, RETRY_MAX), attempt + 1
 
     def _write(self, work: Iterable[tuple[Any, list[dict[str, Any]]]]) -> None:
         with self._write_lock:
+            if self._writes is None:
+                if self._closed:
+                    raise StoreUnavailableError("the message store is closed")
+                self._writes = self._engine.raw_connection()
             cursor = self._writes.cursor()
             try:
                 for statement, rows in work:
                     self._statements[statement].run(cursor, rows)
                 self._writes.commit()
             except BaseException:
-                self._writes.rollback()
+                try:
+                    self._writes.rollback()
+                except self._transient:  # the server closed the connection: take a new one next time
+                    self._writes.invalidate()
+                    self._writes = None
                 raise
             finally:
                 cursor.close()
@@ -302,7 +344,10 @@ class MessageStore:
             self._changed.notify_all()
         self._writer.join(timeout=10)
         with self._write_lock:
-            self._writes.close()
+            self._closed = True
+            if self._writes is not None:
+                self._writes.close()
+                self._writes = None
         with self._lock:
             self._conn.close()
         self._engine.dispose()

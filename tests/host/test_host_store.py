@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from host_process import write_settings
+from host_process import HostProcess, write_settings
 
 from iophost.host import Host
 from iophost.masking import MASK, SecretScrubber, mask_body
 from iophost.store import MessageStore
+
+ECHO = "host_components.EchoRequest"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -82,3 +86,29 @@ def test_secrets_are_masked_at_any_depth_and_scrubbed_from_text():
     scrubber.remember(["s3cr3t-value"])
     assert scrubber.scrub("calling https://x/?key=s3cr3t-value with api_key=zzz and Bearer abc.def") == (
         f"calling https://x/?key={MASK} with api_key={MASK} and Bearer {MASK}")
+
+
+def test_a_database_locked_by_another_writer_delays_messages_but_loses_none(tmp_path: Path):
+    host = HostProcess(write_settings(tmp_path / "app", 'production.operation("Echo", EchoOperation)\n'),
+                       tmp_path / "var").start()
+    try:
+        queued = host.http.post("/test/async", json={"target": "Echo", "classname": ECHO,
+                                                     "body": {"text": "queued", "delay": 1}}).json()
+        locker = sqlite3.connect(host.data / "iophost.db", isolation_level=None)
+        locker.execute("BEGIN IMMEDIATE")  # another writer holds SQLite's write lock
+        with ThreadPoolExecutor(1) as pool:
+            waiting = pool.submit(host.http.post, "/test", json={"target": "Echo", "classname": ECHO,
+                                                                 "body": {"text": "during"}})
+            host.wait_for(lambda: host.output.read_text().count("database busy or unreachable") >= 2, 60.0,
+                          "the store to report the busy database, for the writer and for the request")
+            assert host.http.get("/status").status_code == 200, "routes answer while a commit waits"
+            assert not waiting.done(), "no answer before the request is saved"
+            locker.execute("ROLLBACK")
+            locker.close()
+            answer = waiting.result(60)
+        assert answer.status_code == 200 and "echo during" in answer.json()["body"]
+        for session in (queued["session_id"], answer.json()["session_id"]):
+            request, response = host.http.get(f"/sessions/{session}").json()["messages"]
+            assert request["status"] == "Completed" and response["type"] == "Response"
+    finally:
+        host.stop()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler, request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
 from ..errors import (
@@ -15,6 +15,7 @@ from ..errors import (
     HostError,
     InvalidMessageError,
     StateError,
+    StoreUnavailableError,
     UnknownItemError,
     UnknownProductionError,
 )
@@ -25,7 +26,7 @@ API_PREFIX = "/api/iop"
 
 #: How each host error reads over HTTP; a component that failed is the server's error, as on IRIS.
 _STATUS = {UnknownItemError: 404, UnknownProductionError: 404, InvalidMessageError: 400, StateError: 409,
-           DataFolderInUseError: 409, ComponentError: 500}
+           DataFolderInUseError: 409, ComponentError: 500, StoreUnavailableError: 503}
 
 
 def _status_of(exc: HostError) -> int:
@@ -58,6 +59,14 @@ def create_app(host: Host) -> FastAPI:
             return await request_validation_exception_handler(request, exc)
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         return JSONResponse({"error": f"invalid request: {problems}"}, status_code=400)
+
+    # Starlette still logs the traceback; IoP's clients read {"error": ...}, never a plain-text 500.
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        if not request.url.path.startswith(API_PREFIX):
+            return PlainTextResponse("Internal Server Error", status_code=500)
+        text = host.scrubber.scrub(f"{type(exc).__name__}: {exc}")
+        return JSONResponse({"error": f"internal error: {text}"}, status_code=500)
 
     app.include_router(iop.router, prefix=API_PREFIX)
     app.include_router(messages.router, prefix=API_PREFIX)

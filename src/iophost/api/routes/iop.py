@@ -29,7 +29,8 @@ async def test(host: HostDep, body: TestBody) -> JSONResponse:
         raise InvalidMessageError("classname is required (module.Class of a Python message)")
     if body.restart:
         await run_in_threadpool(restart_target, host, body)
-    sent = host.send(body.target, body.classname, body.body)
+    # send() commits the request: in the threadpool, so a busy database never stalls the event loop.
+    sent = await run_in_threadpool(host.send, body.target, body.classname, body.body)
     outcome = await asyncio.wrap_future(sent.outcome)
     if outcome.status != "Completed":
         raise ComponentError(outcome.error, sent.session_id)
