@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import uvicorn
@@ -18,6 +19,7 @@ from .credentials import load_credentials
 from .errors import HostError
 from .host import Host
 from .loader import SettingsError
+from .request_limits import BODY_ENV, DEFAULT_BODY_BYTES, DEFAULT_JSON_DEPTH, DEPTH_ENV, RequestLimits
 from .store import MessageStore
 
 DEFAULT_PORT = 52795
@@ -48,11 +50,31 @@ def create_parser() -> argparse.ArgumentParser:
                        help="SQLAlchemy URL of the message store (default: SQLite file in --data; "
                             "env IOPHOST_DATABASE_URL)")
     start.add_argument("--models", help="model cache folder shown by the portal (default: src/model)")
+    start.add_argument("--max-body-bytes", type=int,
+                       help=f"largest request body accepted, else 413 (default {DEFAULT_BODY_BYTES}; env {BODY_ENV})")
+    start.add_argument("--max-json-depth", type=int,
+                       help=f"deepest JSON nesting accepted, else 400 (default {DEFAULT_JSON_DEPTH}; env {DEPTH_ENV})")
     start.add_argument("--no-start", action="store_true", help="serve the API without starting the production")
     return parser
 
 
+def request_limits(args: argparse.Namespace) -> RequestLimits:
+    """The limits of the command line, else of the environment, else the defaults."""
+    limits = RequestLimits.from_env()
+    for name in ("max_body_bytes", "max_json_depth"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise ValueError(f"--{name.replace('_', '-')} must be a positive whole number, got {value}")
+    return replace(limits, **{name: value for name in ("max_body_bytes", "max_json_depth")
+                              if (value := getattr(args, name)) is not None})
+
+
 def start(args: argparse.Namespace) -> int:
+    try:
+        limits = request_limits(args)
+    except ValueError as exc:
+        print(f"iophost: {exc}", file=sys.stderr)
+        return 2
     data_dir = Path(args.data).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     credentials = load_credentials(data_dir)
@@ -60,7 +82,7 @@ def start(args: argparse.Namespace) -> int:
     try:
         host = Host(Path(args.settings), store, data_dir=data_dir, production=args.production,
                     model_path=Path(args.models).resolve() if args.models else None,
-                    check_credentials=credentials.check, on_load=_portal_changes(data_dir))
+                    check_credentials=credentials.check, on_load=_portal_changes(data_dir), limits=limits)
     except (HostError, SettingsError) as exc:
         store.close()
         print(f"iophost: {exc}", file=sys.stderr)

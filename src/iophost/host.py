@@ -32,6 +32,7 @@ from .errors import (
 )
 from .loader import ComponentSpec, component_spec, is_enabled, load_settings, pool_size
 from .masking import SecretScrubber, mask_body, secret_values
+from .request_limits import DEFAULT_LIMITS, RequestLimits
 from .store import MessageStore, now, render_time
 from .workers import ItemWorkers, Job, Outcome
 
@@ -51,15 +52,19 @@ class SentMessage:
     outcome: Future
 
 
-def parse_body(body: str | dict[str, Any] | None) -> dict[str, Any]:
+def parse_body(body: str | dict[str, Any] | None, limits: RequestLimits = DEFAULT_LIMITS) -> dict[str, Any]:
     """A message body given as a JSON object or a JSON string, as a dict."""
     if body is None or body == "":
         return {}
     if isinstance(body, str):
+        if limits.nested_too_deep(body):
+            raise InvalidMessageError(f"body: {limits.too_deep()}")
         try:
             body = json.loads(body)
         except json.JSONDecodeError as exc:
             raise InvalidMessageError(f"body is not valid JSON: {exc}") from exc
+        except RecursionError:
+            raise InvalidMessageError("body: JSON nested too deep for this host") from None
     if not isinstance(body, dict):
         raise InvalidMessageError(f"body must be a JSON object, got {type(body).__name__}")
     return body
@@ -88,8 +93,10 @@ class Host:
     def __init__(self, settings_path: Path, store: MessageStore, *, data_dir: Path, model_path: Path | None = None,
                  production: str | None = None,
                  check_credentials: Callable[[str, str], bool] = lambda _u, _p: False,
-                 on_load: Callable[[Production], Any] | None = None) -> None:
+                 on_load: Callable[[Production], Any] | None = None,
+                 limits: RequestLimits = DEFAULT_LIMITS) -> None:
         self.settings_path = Path(settings_path).resolve()
+        self.limits = limits
         self.store = store
         self._data_dir = Path(data_dir)
         self._data_dir.mkdir(parents=True, exist_ok=True)
@@ -381,7 +388,7 @@ class Host:
     def check_message(self, target: str, classname: str, body: str | dict[str, Any] | None) -> dict[str, Any]:
         """The body as a dict, once the target and the message class are known to exist."""
         self._item(target)
-        data = parse_body(body)
+        data = parse_body(body, self.limits)
         try:
             _message_class(classname)
         except MessageClassError as exc:

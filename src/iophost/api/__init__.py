@@ -20,6 +20,7 @@ from ..errors import (
     UnknownProductionError,
 )
 from ..host import Host
+from .body_limits import BodyLimits
 from .routes import iop, messages
 
 API_PREFIX = "/api/iop"
@@ -38,6 +39,7 @@ def create_app(host: Host) -> FastAPI:
     app = FastAPI(title="iophost", summary="IoP's REST API for the embedded local host",
                   version="1.0.0", docs_url="/docs", openapi_url="/openapi.json")
     app.state.host = host
+    app.add_middleware(BodyLimits, limits=host.limits)
 
     @app.exception_handler(HostError)
     async def _host_error(_request: Request, exc: HostError) -> JSONResponse:

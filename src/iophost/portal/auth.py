@@ -17,15 +17,15 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
+
+from ..origin import SAFE_METHODS, same_origin
 
 SESSION_COOKIE = "iophost_portal"
 LOGIN_COOKIE = "iophost_portal_login"
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 CredentialCheck = Callable[[str, str], bool]
 
@@ -101,18 +101,6 @@ class PortalAuth:
             return Identity(user=user, session=token or "")
         user = self.basic_user(request.headers.get("authorization"))
         return Identity(user=user) if user is not None else None
-
-
-def same_origin(request: Request) -> bool:
-    """True when the request's ``Origin`` (else ``Referer``) is this server, or neither is sent."""
-    source = request.headers.get("origin") or request.headers.get("referer")
-    if not source:
-        return True
-    if source == "null":
-        return False
-    parts = urlsplit(source)
-    host = request.headers.get("host", "")
-    return parts.netloc == host and parts.scheme == request.url.scheme
 
 
 def cross_site_refused(detail: str) -> HTTPException:
