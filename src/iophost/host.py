@@ -30,7 +30,7 @@ from .errors import (
     UnknownItemError,
     UnknownProductionError,
 )
-from .loader import ComponentSpec, component_spec, is_enabled, load_settings, pool_size
+from .loader import ComponentSpec, SettingsError, component_spec, is_enabled, load_settings, pool_size
 from .masking import SecretScrubber, mask_body, secret_values
 from .request_limits import DEFAULT_LIMITS, RequestLimits
 from .store import MessageStore, now, render_time
@@ -130,7 +130,12 @@ class Host:
             self.log("Info", HOST_NAME, note)
         for production in productions.values():
             if self._on_load is not None:
-                self._on_load(production)
+                try:
+                    problems = self._on_load(production) or []
+                except ValueError as exc:  # e.g. the portal's change file is unreadable: say so, no traceback
+                    raise SettingsError(str(exc)) from exc
+                for problem in problems:
+                    self.log("Warning", HOST_NAME, problem)
             for item in production.items:
                 self.scrubber.remember(secret_values(dict(item.host_settings)))
         return productions

@@ -65,12 +65,15 @@ class HostProcess:
         self.proc: subprocess.Popen | None = None
         self.http = httpx.Client(base_url=f"{self.url}/api/iop", auth=("admin", PASSWORD), timeout=60)
 
-    def start(self, *, wait_items: bool = True, new_session: bool = False) -> HostProcess:
-        """Start the host; ``new_session``: in a process group of its own, for signals sent to the group."""
+    def command(self) -> list[str]:
+        """The ``iophost start`` command line of this host."""
         command = [sys.executable, "-m", "iophost.cli", "start", "--settings", str(self.settings),
                    "--data", str(self.data), "--port", str(self.port)]
-        if self.db_url:
-            command += ["--db", self.db_url]
+        return command + (["--db", self.db_url] if self.db_url else [])
+
+    def start(self, *, wait_items: bool = True, new_session: bool = False) -> HostProcess:
+        """Start the host; ``new_session``: in a process group of its own, for signals sent to the group."""
+        command = self.command()
         self.output = self.data.parent / f"host-{self.port}.out"
         self.data.mkdir(parents=True, exist_ok=True)
         with open(self.output, "ab") as out:

@@ -4,6 +4,11 @@
 added and removed items) are stored as JSON in the host's data folder and applied, through IoP's
 own ``Production`` model, on top of what ``settings.py`` declares, each time it is loaded. The
 export (``Production.to_python()``) therefore renders the current definition.
+
+A file that is not what the portal writes (truncated, not an object, a field of the wrong type)
+stops the load with :class:`ChangeFileError` naming the file and the entry; a well-formed change
+that no longer fits ``settings.py`` (its item or class is gone) is returned as a problem, for
+the host's event log.
 """
 
 from __future__ import annotations
@@ -24,6 +29,10 @@ ITEM_FIELDS = ("enabled", "pool_size", "comment")
 
 class ChangeError(ValueError):
     """A change that cannot be applied: unknown item or class, duplicate name, bad value."""
+
+
+class ChangeFileError(ChangeError):
+    """The change file cannot be read as the portal writes it."""
 
 
 def class_key(component_class: type) -> str:
@@ -63,8 +72,31 @@ class ItemChange:
         return {key: value for key, value in vars(self).items() if value not in (None, False)}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ItemChange:
-        return cls(**{key: data[key] for key in vars(cls()) if key in data})
+    def from_dict(cls, data: Any) -> ItemChange:
+        """The change ``data`` describes; ChangeError naming the field when it is not one the portal writes."""
+        if not isinstance(data, dict):
+            raise ChangeError(f"expected an object of changes, got {type(data).__name__}")
+        unknown = sorted(set(data) - set(_FIELD_TYPES))
+        if unknown:
+            raise ChangeError(f"unknown field(s) {', '.join(unknown)}; expected some of {', '.join(_FIELD_TYPES)}")
+        for key, value in data.items():
+            if not _valid(key, value):
+                raise ChangeError(f"{key} must be {_FIELD_NAMES[key]}, got {value!r}")
+        return cls(**data)
+
+
+_FIELD_TYPES: dict[str, type] = {"added_class": str, "removed": bool, "enabled": bool, "pool_size": int,
+                                 "comment": str, "settings": dict}
+_FIELD_NAMES = {"added_class": "a module.Class name", "removed": "true or false", "enabled": "true or false",
+                "pool_size": "a whole number of at least 1", "comment": "text", "settings": "an object"}
+
+
+def _valid(key: str, value: Any) -> bool:
+    if value is None:
+        return True
+    if key == "pool_size":
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    return isinstance(value, _FIELD_TYPES[key])
 
 
 class ProductionChanges:
@@ -78,12 +110,31 @@ class ProductionChanges:
         self._lock = threading.RLock()
 
     def load(self) -> dict[str, dict[str, ItemChange]]:
+        """Every stored change by production and item; ChangeFileError when the file is not valid."""
         with self._lock:
             if not self.path.is_file():
                 return {}
-            raw = json.loads(self.path.read_text(encoding="utf-8"))
-            return {production: {name: ItemChange.from_dict(change) for name, change in items.items()}
-                    for production, items in raw.get("productions", {}).items()}
+            try:
+                raw = json.loads(self.path.read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise self._invalid(f"it is not valid JSON ({exc})") from None
+            productions = raw.get("productions") if isinstance(raw, dict) else None
+            if not isinstance(productions, dict):
+                raise self._invalid('expected an object {"productions": {production: {item: changes}}}')
+            changes: dict[str, dict[str, ItemChange]] = {}
+            for production, items in productions.items():
+                if not isinstance(items, dict):
+                    raise self._invalid(f"production {production!r}: expected an object of items")
+                for name, change in items.items():
+                    try:
+                        changes.setdefault(production, {})[name] = ItemChange.from_dict(change)
+                    except ChangeError as exc:
+                        raise self._invalid(f"production {production!r}, item {name!r}: {exc}") from None
+            return changes
+
+    def _invalid(self, problem: str) -> ChangeFileError:
+        return ChangeFileError(f"{self.path}: {problem}. Fix the file, or move it aside to drop the portal's "
+                               "changes to the production")
 
     def _save(self, changes: dict[str, dict[str, ItemChange]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -98,8 +149,10 @@ class ProductionChanges:
         return self.load().get(production_name, {})
 
     def apply_to(self, production: Production) -> list[str]:
-        """Apply the stored changes to a freshly loaded ``production``; return problems skipped."""
-        return apply_changes(production, self.for_production(production.name))
+        """Apply the stored changes to a freshly loaded ``production``; return those that could not be
+        applied, each naming this file and the item."""
+        problems = apply_changes(production, self.for_production(production.name))
+        return [f"{self.path}: change to {problem}; not applied" for problem in problems]
 
     def update_item(self, production: Production, name: str, *, settings: dict[str, Any] | None = None,
                     enabled: bool | None = None, pool_size: int | None = None,
