@@ -9,7 +9,11 @@ body, so only the host's cost differs:
 * HTTP:     ``POST /api/iop/test`` on ``iophost start`` in a subprocess, from keep-alive clients
             that cost little themselves (:class:`KeepAliveClient`).
 
-Prints messages/s (concurrent senders) and p50/p99 latency, and what the host adds over direct.
+Prints messages/s (concurrent senders) and p50/p99 latency, and what the host adds over direct;
+and what one process hop adds (internal path): ``Host.call`` to a business process that hands the
+request on to the echo with ``send_request_sync``, against ``Host.call`` to the echo itself (the
+hop: the call up the process's pipe, stored as a request of the session, the echo's worker, the
+response stored and sent back down).
 
     .venv/bin/python bench/host_overhead.py [--messages 3000]
 """
@@ -46,9 +50,11 @@ from iophost.store import MessageStore  # noqa: E402
 CLASSNAME = "host_components.EchoRequest"
 BODY = {"text": "hello"}
 SETTINGS = """from iop import Production
-from host_components import QuietEchoOperation
+from host_components import QuietEchoOperation, QuietForwardProcess
 production = Production("bench.Production")
-production.operation("Echo", QuietEchoOperation).pool(2)
+echo = production.operation("Echo", QuietEchoOperation).pool(2)
+router = production.process("Router", QuietForwardProcess)
+production.connect(router.Output, echo)
 PRODUCTIONS = [production]
 """
 
@@ -85,7 +91,7 @@ def direct_call():
     return lambda: dump_message(deliver(component, load_message(CLASSNAME, BODY)))
 
 
-def internal(folder: Path, count: int) -> tuple[list[float], float]:
+def internal(folder: Path, count: int) -> tuple[list[float], float, list[float]]:
     (folder / "internal").mkdir()
     store = MessageStore(f"sqlite:///{folder / 'internal' / 'iophost.db'}")
     host = Host(folder / "settings.py", store, data_dir=folder / "internal")
@@ -106,7 +112,8 @@ def internal(folder: Path, count: int) -> tuple[list[float], float]:
             return count / (time.perf_counter() - started)
 
         rate = send_many()
-        return measured, rate
+        hop = latencies(lambda: host.call("Router", CLASSNAME, BODY), count)
+        return measured, rate, hop
     finally:
         host.close()
         store.close()
@@ -192,7 +199,7 @@ def main() -> None:
     try:
         (folder / "settings.py").write_text(SETTINGS)
         direct = latencies(direct_call(), args.messages)
-        inside, inside_rate = internal(folder, args.messages)
+        inside, inside_rate, hop = internal(folder, args.messages)
         web, web_rate = over_http(folder, args.messages)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
@@ -204,6 +211,9 @@ def main() -> None:
                      "p99_ms": round(percentile(inside, 0.99), 3),
                      "added_p50_ms": round(percentile(inside, 0.5) - d50, 3),
                      "added_p99_ms": round(percentile(inside, 0.99) - d99, 3)},
+        "process_hop": {"p50_ms": round(percentile(hop, 0.5), 3), "p99_ms": round(percentile(hop, 0.99), 3),
+                        "added_p50_ms": round(percentile(hop, 0.5) - percentile(inside, 0.5), 3),
+                        "added_p99_ms": round(percentile(hop, 0.99) - percentile(inside, 0.99), 3)},
         "http": {"msg_per_s": round(web_rate), "p50_ms": round(percentile(web, 0.5), 3),
                  "p99_ms": round(percentile(web, 0.99), 3),
                  "added_p50_ms": round(percentile(web, 0.5) - d50, 3),

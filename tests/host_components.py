@@ -140,3 +140,12 @@ class AdapterService(BusinessService):
 
     def on_process_input(self, message_input=None):
         return self.send_request_async(self.Output, message_input)
+
+
+class QuietForwardProcess(BusinessProcess):
+    """Hands each request on to Output and returns its answer, without logging (one process hop, measured)."""
+
+    Output = target()
+
+    def on_echo_request(self, request: EchoRequest) -> EchoResponse:
+        return self.send_request_sync(self.Output, request)
