@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -44,10 +45,12 @@ def test_production_holds_the_seeds_items():
 
 def test_iop_strict_validation_passes():
     iop = Path(sys.executable).with_name("iop")
+    # This checkout's ML core, not the one the virtual environment points at.
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     result = subprocess.run([str(iop), "--migrate", str(ROOT / "src/python/settings.py"), "--dry-run",
-                             "--strict-production-validation"], capture_output=True, text=True, timeout=120)
+                             "--strict-production-validation"], capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "iris.Production" in result.stdout
+    assert "iris.Production" in result.stdout and "iris.ReviewTriage" in result.stdout
 
 
 @pytest.mark.parametrize("text, value", [

@@ -30,6 +30,8 @@ from msg import (
     MLResponse,
     OverrideRequest,
     OverrideResponse,
+    ReviewAlertRequest,
+    ReviewAlertResponse,
     RollbackRequest,
     RollbackResponse,
     TrainRequest,
@@ -238,3 +240,24 @@ class TuningOperation(BusinessOperation):
         self._load()
         return RollbackResponse(text=f"Previous model restored to {result.model_dir} and reloaded; the replaced "
                                      f"model is in {result.replaced_to}.", restored_version=result.restored.name)
+
+
+class ReviewAlertOperation(BusinessOperation):
+    """Records low-star reviews in ``iris.ReviewAlert`` (created when missing)."""
+
+    #: SQLAlchemy URL of the database; empty: $DATABASE_URL, else var/iris.sqlite.
+    db_url: str = ""
+
+    def on_init(self) -> None:
+        from mlcore.database import create_db_engine
+
+        self._engine = create_db_engine(self.db_url or None)
+
+    def on_tear_down(self) -> None:
+        self._engine.dispose()
+
+    def on_review_alert_request(self, request: ReviewAlertRequest) -> ReviewAlertResponse:
+        from mlcore.review_triage import Review, record_alert
+
+        alert_id = record_alert(self._engine, Review(request.review_id, request.text), request.stars, request.score)
+        return ReviewAlertResponse(alert_id=alert_id)

@@ -102,3 +102,36 @@ class RollbackRequest(Message):
 class RollbackResponse(Message):
     text: str = ""
     restored_version: str = ""
+
+
+@dataclass
+class ReviewRequest(Message):
+    """One row of ``iris.Review`` to triage (production iris.ReviewTriage)."""
+
+    review_id: int = 0
+    text: str = ""
+
+
+@dataclass
+class ReviewTriageResponse(Message):
+    """The stars the classifier gave the review, and whether it was recorded as an alert."""
+
+    review_id: int = 0
+    stars: int = 0
+    score: float | None = None
+    alert_id: int | None = None
+
+
+@dataclass
+class ReviewAlertRequest(Message):
+    """A low-star review to record in ``iris.ReviewAlert``."""
+
+    review_id: int = 0
+    text: str = ""
+    stars: int = 0
+    score: float | None = None
+
+
+@dataclass
+class ReviewAlertResponse(Message):
+    alert_id: int = 0

@@ -8,7 +8,9 @@ Enable, or the Production Configuration page on IRIS).
 
 from iop import Production
 
-from bo import HFOperation, MLOperation, TuningOperation
+from bo import HFOperation, MLOperation, ReviewAlertOperation, TuningOperation
+from bp import ReviewTriageProcess
+from bs import ReviewPollingService
 
 
 def model_settings(**lines: str) -> dict[str, str]:
@@ -37,4 +39,18 @@ production.operation("Python.TuningOperation", TuningOperation, settings=model_s
     model_name="bert-base-cased", model_url="https://huggingface.co/bert-base-cased",
     num_labels="5")).enable(False)
 
-PRODUCTIONS = [production]
+# A second production (not the default): new reviews are rated by the fine-tuned bert-base-cased
+# (the model an OverrideRequest promotes into src/model/bert-base-cased) and low-star ones recorded
+# in iris.ReviewAlert. Start it with `iophost start --production iris.ReviewTriage`.
+triage = Production("iris.ReviewTriage", testing_enabled=True,
+                    description="Rate new reviews with the fine-tuned model; record low-star ones")
+watcher = triage.service("Review watcher", ReviewPollingService).adapter_setting("CallInterval", "10")
+router = triage.process("Review triage", ReviewTriageProcess)
+classifier = triage.operation("Review stars classifier", MLOperation, settings=model_settings(
+    name="bert-base-cased", task="text-classification"))
+recorder = triage.operation("Review alerts", ReviewAlertOperation)
+triage.connect(watcher.Output, router)
+triage.connect(router.Classifier, classifier)
+triage.connect(router.Alerts, recorder)
+
+PRODUCTIONS = [production, triage]
