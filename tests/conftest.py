@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +11,10 @@ TESTS = Path(__file__).resolve().parent
 for path in (ROOT / "src" / "python", ROOT / "src", TESTS):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
+# Worker processes fork from a forkserver whose preload (Python 3.11) ignores the parent's sys.path:
+# without this, an installed copy of the packages would run in the workers instead of this checkout's.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(ROOT / "src" / "python"), str(ROOT / "src"), str(TESTS), *filter(None, [os.environ.get("PYTHONPATH")])])
 
 import tiny_models  # noqa: E402  (sys.path is set above)
 

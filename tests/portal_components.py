@@ -12,6 +12,18 @@ from iop import BusinessOperation
 from msg import MLRequest, MLResponse, OverrideRequest, OverrideResponse, TrainRequest, TrainResponse
 
 
+class GatedStart(BusinessOperation):
+    """Stays in on_init (the item "starting") until the file named by its ``gate`` setting exists."""
+
+    gate: str = ""
+
+    def on_init(self) -> None:
+        from pathlib import Path
+
+        while self.gate and not Path(self.gate).exists():
+            time.sleep(0.05)
+
+
 class EchoOperation(BusinessOperation):
     def on_ml_request(self, request: MLRequest) -> MLResponse:
         self.log_info(f"echo: {request.text_inputs or request.inputs}")
@@ -50,11 +62,15 @@ class TrainingStandIn(BusinessOperation):
             if step % 2 == 0:
                 self.log_info(f"step={step} eval_loss={1.5 - 0.1 * step:.3f} eval_accuracy={0.2 + 0.08 * step:.3f}")
         self.log_info("new model saved to temp-tiny-classifier")
+        self.trained = True
         return TrainResponse(old_model={"eval_loss": 1.52, "eval_accuracy": 0.2},
                              new_model={"eval_loss": 0.9, "eval_accuracy": 0.68, "energy_kwh": 0.00042,
                                         "co2_kg": 0.00011},
                              info="To keep the new model, send msg.OverrideRequest")
 
     def on_override_request(self, request: OverrideRequest) -> OverrideResponse:
+        if not getattr(self, "trained", False):
+            return OverrideResponse(text="No temporary model detected, run a training first.")
+        self.trained = False
         self.log_info("temp-tiny-classifier promoted")
-        return OverrideResponse(text="new model promoted")
+        return OverrideResponse(text="new model promoted", promoted=True)

@@ -22,7 +22,7 @@ SETTINGS = '''
 from iop import Production
 
 from bo import MLOperation
-from portal_components import DetectionStandIn, EchoOperation, TrainingStandIn
+from portal_components import DetectionStandIn, EchoOperation, GatedStart, TrainingStandIn
 
 production = Production("test.Production", testing_enabled=True, description="portal tests")
 production.operation("Echo", EchoOperation)
@@ -31,6 +31,7 @@ production.operation("Tiny gpt2", MLOperation,
 production.operation("Detector", DetectionStandIn, settings={{"%settings": "task=object-detection"}})
 production.operation("Tuning", TrainingStandIn, settings={{"%settings": "steps=6\\npause=0.2"}})
 production.operation("Spare", EchoOperation, enabled=False)
+production.operation("Gated", GatedStart, enabled=False)
 
 PRODUCTIONS = [production]
 '''

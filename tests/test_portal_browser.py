@@ -47,11 +47,17 @@ def test_wrong_login_is_refused(page, portal_server: PortalServer) -> None:  # n
     shot(page, "00-login-refused")
 
 
-def test_log_in_and_start_the_production(page, portal_server: PortalServer) -> None:  # noqa: F811
+def test_log_in_stop_and_start_the_production_with_buttons_by_state(page, portal_server) -> None:  # noqa: F811
     log_in(page, portal_server.url)
     assert page.url.endswith("/portal/")
+    page.wait_for_selector("#production-state.state-running")
+    assert page.is_disabled("#production-start") and page.is_enabled("#production-stop")
+    page.click("#production-stop")
+    page.wait_for_selector("#production-state.state-stopped")
+    assert page.is_disabled("#production-stop") and page.is_disabled("#production-update")
     page.click("#production-start")
     page.wait_for_selector("#production-state.state-running")
+    assert page.is_disabled("#production-start")
     page.wait_for_selector('svg .item.state-running[data-item="Tiny gpt2"]')
     assert page.locator('svg .item[data-item="Spare"]').get_attribute("class").endswith("state-disabled")
     shot(page, "01-production")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from host.host_process import wait_for
 from iophost.host import Host
 from portal_fixtures import PASSWORD, USERNAME, close_host, make_app, make_host, portal_host  # noqa: F401
 
@@ -241,3 +242,85 @@ def test_the_data_page_reads_the_tuning_items_database(portal_host: Host, tmp_pa
                                                        "percent_settings": f"db_url={url}"})
     page = client.get("/portal/data").text
     assert '<strong id="review-count">10</strong>' in page and "reviews.sqlite" in page
+
+
+def test_a_settings_line_without_equals_is_refused_before_saving(portal_host: Host) -> None:  # noqa: F811
+    client, csrf = logged_in(portal_host)
+    before = dict(portal_host.production.item("Echo").host_settings)
+    page = client.post("/portal/items/Echo/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
+                                                            "percent_settings": "greeting=hi\ntrust_remote_code"})
+    assert page.status_code == 200 and str(page.url).startswith(f"{BASE}/portal/items/Echo?error=")
+    assert "%settings line 2: &#39;trust_remote_code&#39; has no &#39;=&#39; (expected name=value)" in page.text
+    assert 'class="flash error"' in page.text
+    bad_name = client.post("/portal/items/Echo/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
+                                                                "other_settings": "two words=1"})
+    assert "Other settings line 1: setting name &#39;two words&#39; is not a Python attribute name" in bad_name.text
+    assert portal_host.production.item("Echo").host_settings == before
+
+
+def test_a_failed_action_is_shown_in_the_page_without_internal_paths(portal_host: Host) -> None:  # noqa: F811
+    client, csrf = logged_in(portal_host)
+    client.post("/portal/items/Tiny%20gpt2/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
+                                                           "percent_settings": "name=no-such-model\ntask=fill-mask"})
+    client.post("/portal/production/start", data={"csrf_token": csrf})
+    restarted = client.post("/portal/items/Tiny%20gpt2/restart", data={"csrf_token": csrf})
+    assert restarted.status_code == 200 and restarted.headers["content-type"].startswith("text/html")
+    flash = re.search(r'<p class="flash error" role="alert">([^<]*)</p>', restarted.text).group(1)
+    assert flash.startswith("Tiny gpt2 failed to start: ModelLoadError: no model folder at ")
+    assert ".py:" not in flash and "(at /" not in flash
+    assert any("raised at" in e["text"] for e in portal_host.store.log_entries(top=50, type="Trace"))
+    override = client.post("/portal/training/Tuning/override", data={"csrf_token": csrf})
+    assert 'class="flash error"' in override.text and "No temporary model detected" in override.text
+    unknown = client.get("/portal/items/No%20such%20item")
+    assert unknown.status_code == 404 and unknown.headers["content-type"].startswith("text/html")
+    assert "no item named" in unknown.text
+    assert client.get("/portal/trace/abc").headers["content-type"].startswith("text/html")
+
+
+def test_the_production_shows_starting_then_running_and_buttons_follow_the_state(
+        portal_host: Host, tmp_path: Path) -> None:  # noqa: F811
+    gate = tmp_path / "gate"
+    client, csrf = logged_in(portal_host)
+    stopped = client.get("/portal/")
+    assert re.search(r'id="production-start" data-production-action="start">', stopped.text)
+    assert re.search(r'id="production-stop" data-production-action="stop" disabled>', stopped.text)
+    client.post("/portal/items/Gated/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
+                                                      "percent_settings": f"gate={gate}"})
+    portal_host.start_production(wait=0)
+    starting = client.get("/portal/api/status").json()
+    assert starting["items"]["Gated"] == "starting" and starting["badge"] == {"state": "starting",
+                                                                               "label": "starting"}
+    assert starting["actions"] == {"start": False, "stop": True, "update": True}
+    page = client.get("/portal/")
+    assert 'class="badge state-starting">starting</span>' in page.text
+    assert 'class="item state-starting" data-item="Gated"' in page.text
+    gate.touch()
+    wait_for(lambda: client.get("/portal/api/status").json()["badge"]["state"] == "running", what="running")
+
+
+def test_items_in_error_colour_the_badge_and_show_their_reason(portal_host: Host) -> None:  # noqa: F811
+    client, csrf = logged_in(portal_host)
+    client.post("/portal/items/Tiny%20gpt2/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
+                                                           "percent_settings": "name=no-such-model\ntask=fill-mask"})
+    client.post("/portal/production/start", data={"csrf_token": csrf})
+    page = client.get("/portal/")
+    assert 'class="badge state-error">running, 1 item in error</span>' in page.text
+    box = page.text[page.text.index('data-item="Tiny gpt2"'):]
+    assert re.search(r'<text class="item-error"[^>]*>Tiny gpt2 failed to start: \w', box)
+    assert "<title" in box[:400] and "no-such-model" in box[:box.index("</a>")]
+
+
+def test_unsafe_item_names_are_refused(portal_host: Host) -> None:  # noqa: F811
+    client, csrf = logged_in(portal_host)
+    for name in ("a/b ?x", "../up", "x#y", "-lead"):
+        page = client.post("/portal/items", data={"csrf_token": csrf, "name": name,
+                                                  "classname": "portal_components.EchoOperation"})
+        assert "refused: expected 1 to 128 letters" in page.text, name
+    assert [i.name for i in portal_host.production.items if "/" in i.name or "#" in i.name] == []
+
+
+def test_pages_are_not_stored_and_the_favicon_is_served(portal_host: Host) -> None:  # noqa: F811
+    client, _csrf = logged_in(portal_host)
+    assert client.get("/portal/models").headers["cache-control"] == "no-store"
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")

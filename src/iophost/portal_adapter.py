@@ -41,8 +41,10 @@ class PortalAdapter:
         return self.host.production_state()
 
     def item_states(self) -> dict[str, str]:
-        # The portal draws four states; an item still in on_init is not running yet.
-        return {name: "stopped" if state == "starting" else state for name, state in self.host.item_states().items()}
+        return self.host.item_states()
+
+    def item_errors(self) -> dict[str, str]:
+        return self.host.item_errors()
 
     def start_production(self) -> None:
         self.host.start_production()

@@ -66,10 +66,16 @@ class _PipeLogHandler(logging.Handler):
 
 
 def describe(exc: BaseException) -> str:
-    """``Type: text`` and the innermost frame, enough to act on from the event log."""
+    """``Type: text``, what a caller is shown; where it was raised goes to the event log apart
+    (:func:`raised_at`), so users never read the host's file paths."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+def raised_at(exc: BaseException) -> tuple:
+    """A Trace log reply naming the innermost frame of ``exc``, for whoever debugs the component."""
     frames = traceback.extract_tb(exc.__traceback__)
-    where = f" (at {frames[-1].filename}:{frames[-1].lineno})" if frames else ""
-    return f"{type(exc).__name__}: {exc}{where}"
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "an unknown place"
+    return "Trace", f"{type(exc).__name__} raised at {where}"
 
 
 def run(spec: ComponentSpec, conn: Connection) -> None:
@@ -101,6 +107,7 @@ def _serve(spec: ComponentSpec, conn: Connection) -> None:
     try:
         component = _build(spec, logger, calls)
     except BaseException as exc:  # on_init failed: report it and end this process
+        send(("log", *raised_at(exc), None, None, "", ""))
         send(("init_error", describe(exc)))
         return
     gc.freeze()  # the component and its model live as long as the process: keep the collector off them
@@ -130,6 +137,7 @@ def _serve(spec: ComponentSpec, conn: Connection) -> None:
             else:
                 send(("done", message_id, message_classname(response), dump_message(response)))
         except Exception as exc:
+            send(("log", *raised_at(exc), session_id, message_id, "", ""))
             send(("fail", message_id, describe(exc)))
         finally:
             current.session_id = current.message_id = None

@@ -229,7 +229,7 @@ class TuningOperation(BusinessOperation):
         self._load()
         return OverrideResponse(text=f"New model promoted to {promotion.model_dir} and reloaded; an MLOperation "
                                      f"serving it picks it up when restarted.",
-                                previous_version=str(promotion.previous or ""))
+                                previous_version=str(promotion.previous or ""), promoted=True)
 
     def on_rollback_request(self, request: RollbackRequest) -> RollbackResponse:
         from mlcore.tuning import rollback

@@ -89,6 +89,8 @@ class OverrideRequest(Message):
 @dataclass
 class OverrideResponse(Message):
     text: str = ""
+    #: False when there was nothing to promote (``text`` says why), so callers need not read the words.
+    promoted: bool = False
     #: Where the model it replaced is kept (restorable with a RollbackRequest); empty when none.
     previous_version: str = ""
 

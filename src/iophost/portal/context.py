@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
 from .auth import CSRF_FIELD, Identity, PortalAuth, check_state_change
@@ -16,6 +17,7 @@ from .production_changes import ProductionChanges
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 templates = Jinja2Templates(directory=str(PACKAGE_DIR / "templates"))
+NO_STORE = "no-store"
 templates.env.filters["urlquote"] = lambda value: quote(str(value), safe="")
 
 
@@ -71,4 +73,14 @@ def render(request: Request, ctx: PortalContext, identity: Identity, template: s
             "csrf_token": ctx.auth.csrf_token(identity.session) if identity.session else "",
             "production_name": ctx.host.production.name, "flash": request.query_params.get("done", ""),
             "flash_error": request.query_params.get("error", "")}
-    return templates.TemplateResponse(request, template, {**base, **values}, status_code=status_code)
+    response = templates.TemplateResponse(request, template, {**base, **values}, status_code=status_code)
+    response.headers["Cache-Control"] = NO_STORE  # Back after logging out must not show the page
+    return response
+
+
+def error_page(request: Request, status_code: int, detail: str) -> Response:
+    """A portal page's error (unknown item, bad URL) as a page, never a raw JSON answer."""
+    response = templates.TemplateResponse(request, "error.html", {"status_code": status_code, "detail": detail},
+                                          status_code=status_code)
+    response.headers["Cache-Control"] = NO_STORE
+    return response

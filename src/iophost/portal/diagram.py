@@ -8,7 +8,9 @@ from urllib.parse import quote
 
 from iop import Production
 
-BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 250, 54, 90, 18, 20
+BOX_W, BOX_H, GAP_X, GAP_Y, PAD = 250, 72, 90, 18, 20
+#: Characters of an item's error written on its box (the whole text is its tooltip and on its page).
+REASON_CHARS = 38
 COLUMNS = ("service", "process", "operation")
 
 
@@ -16,8 +18,14 @@ def item_url(name: str) -> str:
     return f"/portal/items/{quote(name, safe='')}"
 
 
-def production_svg(production: Production, states: dict[str, str]) -> str:
-    """SVG markup of the production; each box has ``data-item`` and a ``state-<state>`` class."""
+def _reason(error: str) -> str:
+    return error if len(error) <= REASON_CHARS else error[:REASON_CHARS - 1] + "…"
+
+
+def production_svg(production: Production, states: dict[str, str], errors: dict[str, str] | None = None) -> str:
+    """SVG markup of the production; each box has ``data-item``, a ``state-<state>`` class and, for an
+    item in error, the reason."""
+    errors = errors or {}
     columns: dict[str, list] = {kind: [] for kind in COLUMNS}
     for item in production.items:
         columns.get(item.kind if item.kind in columns else "operation", columns["operation"]).append(item)
@@ -39,13 +47,17 @@ def production_svg(production: Production, states: dict[str, str]) -> str:
             where[item.name] = (x, y)
             state = states.get(item.name, "stopped")
             short_class = str(item.class_name or "").rpartition(".")[2]
+            error = errors.get(item.name, "")
+            title = f"{item.name}: {state}" + (f" — {error}" if error else "")
             parts.append(
                 f'<a href="{item_url(item.name)}" class="item state-{escape(state)}" data-item="{escape(item.name)}">'
+                f'<title class="item-title">{escape(title)}</title>'
                 f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="8"/>'
                 f'<circle class="lamp" cx="{x + 16}" cy="{y + 18}" r="7"/>'
                 f'<text class="item-name" x="{x + 30}" y="{y + 23}">{escape(item.name)}</text>'
                 f'<text class="item-detail" x="{x + 30}" y="{y + 42}">{escape(short_class)} · '
-                f'<tspan class="state-text">{escape(state)}</tspan></text></a>')
+                f'<tspan class="state-text">{escape(state)}</tspan></text>'
+                f'<text class="item-error" x="{x + 30}" y="{y + 60}">{escape(_reason(error))}</text></a>')
     for edge in production.edges:
         if edge.source_item in where and edge.target in where:
             (x1, y1), (x2, y2) = where[edge.source_item], where[edge.target]

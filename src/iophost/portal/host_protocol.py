@@ -16,7 +16,7 @@ from iop import Production
 from .messages import LogEntryView, MessageView
 
 #: Item states the production diagram draws.
-ITEM_STATES = ("running", "stopped", "error", "disabled")
+ITEM_STATES = ("starting", "running", "stopped", "error", "disabled")
 
 
 @dataclass
@@ -66,6 +66,9 @@ class PortalHost(Protocol):
 
     def item_states(self) -> dict[str, str]:
         """Each item's state, one of :data:`ITEM_STATES`, by item name."""
+
+    def item_errors(self) -> dict[str, str]:
+        """Why each item in error is in error, by item name (items without an error left out)."""
 
     def start_production(self) -> None: ...
 

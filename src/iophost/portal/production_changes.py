@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from typing import Any
 from iop import Production
 
 FILE_NAME = "production-changes.json"
+#: Item names the portal accepts: they appear in URLs, log filters and exported Python, so no ``/``, ``?``, ``#``...
+ITEM_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .\-]{0,127}")
 ITEM_FIELDS = ("enabled", "pool_size", "comment")
 
 
@@ -172,8 +175,9 @@ class ProductionChanges:
                  known_classes: dict[str, type] | None = None, enabled: bool = True) -> None:
         """Add an item of one of the production's component classes."""
         name = name.strip()
-        if not name:
-            raise ChangeError("an item needs a name")
+        if not ITEM_NAME.fullmatch(name):
+            raise ChangeError(f"item name {name!r} refused: expected 1 to 128 letters, digits, spaces, '.', '_' or "
+                              "'-', not starting with a space, '.' or '-'")
         if name in {item.name for item in production.items}:
             raise ChangeError(f"an item named {name!r} already exists")
         classes = known_classes or component_classes(production)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, HTTPException
 from fastapi.responses import Response
 
-from .. import catalog
+from .. import catalog, states
 from ..context import ApiUser, Ctx, PortalContext
 from ..examples import is_long_request
 from ..host_protocol import MessageQuery
@@ -20,8 +20,9 @@ router = APIRouter(prefix="/portal/api")
 
 @router.get("/status")
 def status(ctx: Ctx, _user: ApiUser) -> dict[str, Any]:
-    return {"production": ctx.host.production.name, "state": ctx.host.production_state(),
-            "items": ctx.host.item_states()}
+    """The production's state, its badge and applicable actions, each item's state and error."""
+    return {"production": ctx.host.production.name,
+            **states.status(ctx.host.production_state(), ctx.host.item_states(), ctx.host.item_errors())}
 
 
 @router.post("/test")

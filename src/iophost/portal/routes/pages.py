@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from .. import catalog
+from .. import catalog, states
 from ..context import Ctx, PageUser, PortalContext, render
 from ..diagram import production_svg
 from ..host_protocol import MessageQuery
@@ -39,16 +39,19 @@ def portal_root() -> Response:
 @router.get("/portal/", response_class=HTMLResponse)
 def production_page(request: Request, ctx: Ctx, identity: PageUser) -> Response:
     production = ctx.host.production
-    states = ctx.host.item_states()
-    return render(request, ctx, identity, "production.html", state=ctx.host.production_state(),
-                  diagram=production_svg(production, states), items=production.items, states=states,
+    current = states.status(ctx.host.production_state(), ctx.host.item_states(), ctx.host.item_errors())
+    return render(request, ctx, identity, "production.html", status=current,
+                  diagram=production_svg(production, current["items"], current["errors"]), items=production.items,
                   classes=sorted(component_classes(production)))
 
 
 @router.get("/portal/items/{name}", response_class=HTMLResponse)
 def item_page(name: str, request: Request, ctx: Ctx, identity: PageUser) -> Response:
     item = _item_or_404(ctx, name)
-    return render(request, ctx, identity, "item.html", item=item, state=ctx.host.item_states().get(name, "stopped"),
+    state = ctx.host.item_states().get(name, "stopped")
+    return render(request, ctx, identity, "item.html", item=item, state=state,
+                  error=ctx.host.item_errors().get(name, ""),
+                  actions=states.item_actions(state, ctx.host.production_state() == "running"),
                   percent_settings=catalog.percent_settings_text(item),
                   other_settings=catalog.other_settings_text(item), class_name=catalog.item_class_name(item),
                   tuning=catalog.is_tuning_item(item), log=ctx.host.log_entries(top=10, item=name))

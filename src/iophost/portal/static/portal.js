@@ -38,22 +38,47 @@ const portal = (() => {
       : (node.className = node.className.replace(/state-\w+/, `state-${state}`));
   }
 
+  function showItem(name, state, error, actions) {
+    for (const node of document.querySelectorAll(`[data-item="${CSS.escape(name)}"]`)) {
+      if (node.tagName.toLowerCase() === "tr") {
+        const cell = node.querySelector(".state-cell .badge");
+        if (cell) { cell.textContent = state; setState(cell, state); }
+        const reason = node.querySelector(".item-error");
+        if (reason) reason.textContent = error;
+      } else {
+        setState(node, state);
+        const text = node.querySelector(".state-text");
+        if (text) text.textContent = state;
+        const reason = node.querySelector(".item-error");
+        if (reason) reason.textContent = error.length > 38 ? `${error.slice(0, 37)}…` : error;
+        const title = node.querySelector("title");
+        if (title) title.textContent = `${name}: ${state}${error ? ` — ${error}` : ""}`;
+      }
+    }
+    const page = document.querySelector(`[data-item-page="${CSS.escape(name)}"]`);
+    if (page) {
+      const badge = document.getElementById("item-state");
+      badge.textContent = state; setState(badge, state);
+      document.getElementById("item-error").textContent = error;
+      for (const [action, enabled] of Object.entries(actions || {})) {
+        const button = document.getElementById(`item-${action}`);
+        if (button) button.disabled = !enabled;
+      }
+    }
+  }
+
+  // The production's and items' states, every 2 s: badge, diagram, table, and which buttons apply.
   async function pollStatus() {
     try {
       const status = await api("/portal/api/status");
       const badge = document.getElementById("production-state");
-      if (badge) { badge.textContent = status.state; setState(badge, status.state); }
+      if (badge) { badge.textContent = status.badge.label; setState(badge, status.badge.state); }
+      for (const [action, enabled] of Object.entries(status.actions)) {
+        const button = document.querySelector(`[data-production-action="${action}"]`);
+        if (button) button.disabled = !enabled;
+      }
       for (const [name, state] of Object.entries(status.items)) {
-        for (const node of document.querySelectorAll(`[data-item="${CSS.escape(name)}"]`)) {
-          if (node.tagName.toLowerCase() === "tr") {
-            const cell = node.querySelector(".state-cell .badge");
-            if (cell) { cell.textContent = state; setState(cell, state); }
-          } else {
-            setState(node, state);
-            const text = node.querySelector(".state-text");
-            if (text) text.textContent = state;
-          }
-        }
+        showItem(name, state, status.errors[name] || "", status.item_actions[name]);
       }
     } catch (error) { /* a restart in progress: try again */ }
     setTimeout(pollStatus, 2000);
