@@ -19,6 +19,7 @@ from iop.messages.dispatch import dispatch_message
 from iop.messages.serialization import dataclass_from_dict, dataclass_to_dict
 from pydantic import BaseModel
 
+from .request_limits import DEFAULT_LIMITS, RequestLimits
 from .settings_rule import apply_settings
 
 
@@ -64,21 +65,33 @@ def message_class(classname: str) -> type:
     return klass
 
 
+def parse_body(body: str | Mapping[str, Any] | None, limits: RequestLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """A message body given as a JSON object or a JSON string (empty: ``{}``), as a dict.
+
+    Raises:
+        MessageBodyError: not JSON, not an object, or nested deeper than ``limits`` allow.
+    """
+    if body is None or body == "":
+        return {}
+    if isinstance(body, str):
+        if limits.nested_too_deep(body):
+            raise MessageBodyError(f"body: {limits.too_deep()}")
+        try:
+            body = json.loads(body)
+        except json.JSONDecodeError as exc:
+            raise MessageBodyError(f"body is not valid JSON: {exc}") from exc
+        except RecursionError:
+            raise MessageBodyError("body: JSON nested too deep for this host") from None
+    if not isinstance(body, Mapping):
+        raise MessageBodyError(f"body must be a JSON object, got {type(body).__name__}")
+    return body if isinstance(body, dict) else dict(body)
+
+
 def load_message(classname: str, body: str | Mapping[str, Any] | None) -> Any:
     """Build a message of ``classname`` from its JSON body with IoP's deserialisation
     (undeclared keys are kept as attributes)."""
     klass = message_class(classname)
-    if body is None or body == "":
-        data: Any = {}
-    elif isinstance(body, str):
-        try:
-            data = json.loads(body)
-        except json.JSONDecodeError as exc:
-            raise MessageBodyError(f"body is not valid JSON: {exc}") from exc
-    else:
-        data = dict(body)
-    if not isinstance(data, dict):
-        raise MessageBodyError(f"body must be a JSON object, got {type(data).__name__}")
+    data = parse_body(body)
     try:
         if issubclass(klass, BaseModel):
             return klass.model_validate(data)

@@ -7,7 +7,6 @@ components it runs (it loads ``settings.py`` by path and hands each item to work
 from __future__ import annotations
 
 import functools
-import json
 import os
 import threading
 import time
@@ -20,10 +19,10 @@ from typing import Any
 
 from iop import Production
 
-from .component import MessageClassError, message_class
+from .component import MessageBodyError, MessageClassError, message_class, parse_body
+from .data_folder import DataFolder
 from .errors import (
     ComponentError,
-    DataFolderInUseError,
     HostError,
     InvalidMessageError,
     StateError,
@@ -39,8 +38,6 @@ from .workers import ItemWorkers, Job, Outcome
 #: The source config name of messages sent by a test, as IRIS's Test action shows it.
 TEST_SOURCE = "EnsLib.Testing.Service"
 HOST_NAME = "iophost"
-LOCK_FILE = "iophost.pid"
-DEFAULT_FILE = "default-production"
 
 
 @dataclass
@@ -52,39 +49,11 @@ class SentMessage:
     outcome: Future
 
 
-def parse_body(body: str | dict[str, Any] | None, limits: RequestLimits = DEFAULT_LIMITS) -> dict[str, Any]:
-    """A message body given as a JSON object or a JSON string, as a dict."""
-    if body is None or body == "":
-        return {}
-    if isinstance(body, str):
-        if limits.nested_too_deep(body):
-            raise InvalidMessageError(f"body: {limits.too_deep()}")
-        try:
-            body = json.loads(body)
-        except json.JSONDecodeError as exc:
-            raise InvalidMessageError(f"body is not valid JSON: {exc}") from exc
-        except RecursionError:
-            raise InvalidMessageError("body: JSON nested too deep for this host") from None
-    if not isinstance(body, dict):
-        raise InvalidMessageError(f"body must be a JSON object, got {type(body).__name__}")
-    return body
-
-
 @functools.lru_cache(maxsize=256)
 def _message_class(classname: str) -> type:
     """The class is checked here; the body is deserialised by the worker (IoP's deserialisation
     is the costly part of a message's trip, and the component's process pays it once)."""
     return message_class(classname)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class Host:
@@ -98,8 +67,7 @@ class Host:
         self.settings_path = Path(settings_path).resolve()
         self.limits = limits
         self.store = store
-        self._data_dir = Path(data_dir)
-        self._data_dir.mkdir(parents=True, exist_ok=True)
+        self._folder = DataFolder(data_dir)
         self._model_path = Path(model_path) if model_path else self.settings_path.parent.parent / "model"
         self.check_credentials = check_credentials
         self._on_load = on_load
@@ -115,7 +83,8 @@ class Host:
         self._times: dict[str, dict[str, str]] = {}
         self._closed = False
         self._productions = self._load()
-        self._default = self._read_default() or production or next(iter(self._productions))
+        saved = self._folder.read_default()
+        self._default = (saved if saved in self._productions else None) or production or next(iter(self._productions))
         if production:
             self._select(production)
             self._default = production
@@ -141,28 +110,13 @@ class Host:
         return productions
 
     def _claim_data_folder(self) -> None:
-        """Take the data folder's lock file; a stale one means the last host did not stop cleanly."""
-        lock = self._data_dir / LOCK_FILE
-        unclean = False
-        if lock.exists():
-            try:
-                pid = int(lock.read_text().strip() or 0)
-            except ValueError:
-                pid = 0
-            if pid and pid != os.getpid() and _pid_alive(pid):
-                raise DataFolderInUseError(f"another host (pid {pid}) uses {self._data_dir}")
-            unclean = True
-        lock.write_text(str(os.getpid()))
+        """Own the data folder; after an unclean stop, what the last host left unfinished is Aborted."""
+        unclean = self._folder.claim()
         aborted = self.store.abort_unfinished("the host stopped before this message was finished")
         if unclean or aborted:
             self.log("Warning", HOST_NAME, f"host restarted after an unclean stop; {aborted} unfinished "
                                            f"message(s) marked Aborted")
         self.log("Info", HOST_NAME, f"host started (pid {os.getpid()}), store {self.store.url.split('@')[-1]}")
-
-    def _read_default(self) -> str | None:
-        path = self._data_dir / DEFAULT_FILE
-        name = path.read_text().strip() if path.exists() else ""
-        return name if name in self._productions else None
 
     def _select(self, name: str) -> Production:
         try:
@@ -178,7 +132,7 @@ class Host:
 
     @property
     def data_dir(self) -> Path:
-        return self._data_dir
+        return self._folder.path
 
     @property
     def model_path(self) -> Path:
@@ -193,7 +147,7 @@ class Host:
     def set_default(self, name: str) -> None:
         self._select(name)
         self._default = name
-        (self._data_dir / DEFAULT_FILE).write_text(name)
+        self._folder.write_default(name)
 
     def production_state(self) -> str:
         return "running" if self._running else "stopped"
@@ -393,10 +347,10 @@ class Host:
     def check_message(self, target: str, classname: str, body: str | dict[str, Any] | None) -> dict[str, Any]:
         """The body as a dict, once the target and the message class are known to exist."""
         self._item(target)
-        data = parse_body(body, self.limits)
         try:
+            data = parse_body(body, self.limits)
             _message_class(classname)
-        except MessageClassError as exc:
+        except (MessageBodyError, MessageClassError) as exc:
             raise InvalidMessageError(str(exc)) from exc
         return data
 
@@ -458,6 +412,27 @@ class Host:
             future.set_result(outcome)
         return finish
 
+    def call(self, target: str, classname: str, body: str | dict[str, Any] | None, *,
+             timeout: float = 3600.0, source: str = TEST_SOURCE) -> tuple[int, Outcome]:
+        """Send and wait: ``(session id, outcome)``; raises :class:`ComponentError` when it did not complete."""
+        sent = self.send(target, classname, body, source=source)
+        try:
+            outcome = sent.outcome.result(timeout)
+        except FutureTimeout:
+            raise ComponentError(f"no answer from {target} within {timeout:.0f} s", sent.session_id) from None
+        if outcome.status != "Completed":
+            raise ComponentError(outcome.error, sent.session_id)
+        return sent.session_id, outcome
+
+    def resend(self, message_id: int) -> int:
+        """Send a stored request again (secrets stay masked: the component falls back on its settings)."""
+        original = self.store.message(message_id)
+        if original is None or original["type"] != "Request":
+            raise UnknownItemError(f"no request {message_id} to resend")
+        return self.send(original["target_config_name"], original["body_class_name"],
+                         original["body"] or {}).session_id
+
+    # -- calls between items (from a component, see iophost.calls) ------------------------------
     def route_call(self, source: str, call: tuple, answer: Callable[[tuple], None]) -> None:
         """A component of ``source`` sent a message to another item: store the hop in the caller's
         session and deliver it; a call that cannot be delivered is stored as an Error hop and
@@ -491,26 +466,6 @@ class Host:
                                time_processed=now())
         return session_id
 
-    def call(self, target: str, classname: str, body: str | dict[str, Any] | None, *,
-             timeout: float = 3600.0, source: str = TEST_SOURCE) -> tuple[int, Outcome]:
-        """Send and wait: ``(session id, outcome)``; raises :class:`ComponentError` when it did not complete."""
-        sent = self.send(target, classname, body, source=source)
-        try:
-            outcome = sent.outcome.result(timeout)
-        except FutureTimeout:
-            raise ComponentError(f"no answer from {target} within {timeout:.0f} s", sent.session_id) from None
-        if outcome.status != "Completed":
-            raise ComponentError(outcome.error, sent.session_id)
-        return sent.session_id, outcome
-
-    def resend(self, message_id: int) -> int:
-        """Send a stored request again (secrets stay masked: the component falls back on its settings)."""
-        original = self.store.message(message_id)
-        if original is None or original["type"] != "Request":
-            raise UnknownItemError(f"no request {message_id} to resend")
-        return self.send(original["target_config_name"], original["body_class_name"],
-                         original["body"] or {}).session_id
-
     # -- event log ------------------------------------------------------------------------------
     def log(self, type: str, item: str, text: str, *, session_id: int | None = None,
             message_id: int | None = None) -> None:
@@ -532,4 +487,4 @@ class Host:
         self.stop_production()
         self.log("Info", HOST_NAME, "host stopped")
         self.store.flush()
-        (self._data_dir / LOCK_FILE).unlink(missing_ok=True)
+        self._folder.release()
