@@ -1,30 +1,44 @@
 # The production on InterSystems IRIS (community edition) with IoP.
-ARG IMAGE=intersystemsdc/iris-community:latest
+# The base image is pinned (IoP 4.1 needs IRIS 2024.1 or newer): change the tag deliberately.
+ARG IMAGE=containers.intersystems.com/intersystems/iris-community:2025.1
 FROM $IMAGE
 
 WORKDIR /irisdev/app
-COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} . .
 
-# Embedded Python: IoP and the components run inside IRIS, in namespace IRISAPP.
+# Embedded Python: IoP and the components run inside IRIS, in namespace IRISAPP. Packages go
+# where IRIS's embedded Python looks (PIP_TARGET); the shell's python3 sees them too.
 ENV IRISUSERNAME="SuperUser" \
     IRISPASSWORD="SYS" \
     IRISNAMESPACE="IRISAPP" \
     PYTHON_PATH=/usr/irissys/bin/ \
     LD_LIBRARY_PATH=/usr/irissys/bin \
     PATH="/usr/irissys/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-    # Packages go where IRIS's embedded Python looks; the shell's python3 sees them too.
     PIP_TARGET=/usr/irissys/mgr/python \
-    PYTHONPATH=/irisdev/app/src:/usr/irissys/mgr/python \
+    PIP_BREAK_SYSTEM_PACKAGES=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PYTHONPATH=/usr/irissys/mgr/python \
     # TuningOperation and the review loader read iris.Review from IRIS itself.
     DATABASE_URL="iris+emb://IRISAPP"
 
-RUN pip3 install --break-system-packages --no-cache-dir -r requirements.txt
+# 1. The dependencies before the sources, so that editing code does not reinstall them. One pip
+# run (pip --target ignores what an earlier run put there); torch and torchvision come from
+# PyTorch's CPU index (PyPI's wheels pull several GB of CUDA libraries), the rest from PyPI.
+COPY requirements.txt requirements-iris.txt ./
+RUN pip3 install --index-url https://download.pytorch.org/whl/cpu --extra-index-url https://pypi.org/simple \
+        -r requirements.txt -r requirements-iris.txt
 
+# 2. The sources. The project's own packages (mlcore, iophost) are installed into IRIS's Python
+# path: IRIS jobs import them without any PYTHONPATH. src/model (the model cache) belongs to
+# irisowner, who runs IRIS; docker-compose.yml keeps it in a named volume.
+COPY --chown=${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} . .
+RUN pip3 install --no-deps . && mkdir -p src/model
+
+# 3. Namespace, IoP's classes, ours (the build fails when one does not compile), the production,
+# and the review table filled from misc/dataset/dataset.txt.
 RUN iris start IRIS \
     && iris session IRIS < iris.script \
     && python3 -m iop --init \
-    # the Visual Trace's image message (needs IOP.Message, so after iop --init)
-    && iris session IRIS -U IRISAPP '##class(%SYSTEM.OBJ).Load("/irisdev/app/src/iris/Python/ImageResponse.cls","ck")' \
+    && iris session IRIS -U IRISAPP < src/iris/load-classes.script \
     && python3 -m iop --migrate /irisdev/app/src/python/settings.py \
     && python3 -m iop --default iris.Production \
     && python3 -m mlcore.reviews_loader --file /irisdev/app/misc/dataset/dataset.txt \

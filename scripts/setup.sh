@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates .venv and installs the project (and, as root, the system packages the tests use).
-# Safe to re-run: it reinstalls only when pyproject.toml changed.
+# Safe to re-run: it reinstalls only when pyproject.toml or requirements.txt changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +17,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
+stamp=.venv/.installed-$(cat pyproject.toml requirements.txt | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
   .venv/bin/pip install -q --upgrade pip
   .venv/bin/pip install -q -e '.[dev]'

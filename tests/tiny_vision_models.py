@@ -1,6 +1,6 @@
-"""Tiny vision models built from configs with random weights (no download, no ``timm``): a DETR for
-object detection, a DETR for panoptic segmentation (a tiny transformers ResNet as backbone) and a
-ViT image classifier. Their heads are biased so they find objects in any image."""
+"""Tiny vision models built from configs with random weights (no download): a DETR for object
+detection, a DETR for panoptic segmentation (a tiny transformers ResNet as backbone, or a timm
+ResNet like the seed's models) and a ViT image classifier. Their heads are biased so they find objects in any image."""
 
 from __future__ import annotations
 
@@ -9,15 +9,19 @@ from pathlib import Path
 DETECTION_LABELS = {0: "cat", 1: "remote", 2: "couch"}
 
 
-def _detr_config():
+def _detr_config(timm_backbone: bool = False):
     from transformers import DetrConfig, ResNetConfig
 
+    # d_model + attention heads must be a multiple of 8 for the segmentation mask head.
+    sizes = dict(num_queries=4, d_model=32, encoder_layers=1, decoder_layers=1, encoder_ffn_dim=32, decoder_ffn_dim=32,
+                 encoder_attention_heads=8, decoder_attention_heads=8, id2label=dict(DETECTION_LABELS),
+                 label2id={v: k for k, v in DETECTION_LABELS.items()})
+    if timm_backbone:
+        # As the seed's facebook/detr-resnet-50: a timm ResNet, here with random weights (nothing downloaded).
+        return DetrConfig(use_timm_backbone=True, backbone="resnet18", **sizes)
     backbone = ResNetConfig(num_channels=3, embedding_size=8, hidden_sizes=[8, 16, 16, 32], depths=[1, 1, 1, 1],
                             layer_type="basic", out_features=["stage1", "stage2", "stage3", "stage4"])
-    # d_model + attention heads must be a multiple of 8 for the segmentation mask head.
-    return DetrConfig(backbone_config=backbone, num_queries=4, d_model=32, encoder_layers=1, decoder_layers=1,
-                      encoder_ffn_dim=32, decoder_ffn_dim=32, encoder_attention_heads=8, decoder_attention_heads=8,
-                      id2label=dict(DETECTION_LABELS), label2id={v: k for k, v in DETECTION_LABELS.items()})
+    return DetrConfig(backbone_config=backbone, **sizes)
 
 
 def _detr_processor():
@@ -37,24 +41,24 @@ def _bias_towards_objects(model, head) -> None:
         head.bias.copy_(bias)
 
 
-def build_object_detection(folder: Path) -> Path:
+def build_object_detection(folder: Path, timm_backbone: bool = False) -> Path:
     import torch
     from transformers import DetrForObjectDetection
 
     torch.manual_seed(0)
-    model = DetrForObjectDetection(_detr_config())
+    model = DetrForObjectDetection(_detr_config(timm_backbone))
     _bias_towards_objects(model, model.class_labels_classifier)
     model.save_pretrained(folder)
     _detr_processor().save_pretrained(folder)
     return folder
 
 
-def build_panoptic_segmentation(folder: Path) -> Path:
+def build_panoptic_segmentation(folder: Path, timm_backbone: bool = False) -> Path:
     import torch
     from transformers import DetrForSegmentation
 
     torch.manual_seed(0)
-    model = DetrForSegmentation(_detr_config())
+    model = DetrForSegmentation(_detr_config(timm_backbone))
     _bias_towards_objects(model, model.detr.class_labels_classifier)
     model.save_pretrained(folder)
     _detr_processor().save_pretrained(folder)

@@ -24,6 +24,10 @@ LABEL_WORDS = {
 FILLER = ["the", "food", "service", "room", "staff", "was", "and", "we", "had", "a", "dinner", "visit",
           "hotel", "garage", "place", "really", "quite", "this", "time", "our"]
 MODEL_NAME = "tiny-reviews"
+#: The seed README's TrainRequest body.
+SEED_TRAIN_BODY = {"columns": "ReviewLabel,ReviewText", "table": "iris.Review", "limit": 20, "p_of_train": 0.8,
+                   "output_dir": "/irisdev/app/src/model/checkpoints", "evaluation_strategy": "steps",
+                   "learning_rate": 0.01, "num_train_epochs": 1}
 
 
 def review_rows(per_label: int = 12, seed: int = 0) -> list[tuple[int, str]]:

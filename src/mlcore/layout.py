@@ -29,6 +29,10 @@ SET_ASIDE_DIR = ".set-aside"
 CHECKPOINTS_DIR = "checkpoints"
 CHECKPOINT_PREFIX = "checkpoint-"
 
+#: The model TuningOperation fine-tunes when none is named (the seed's), and where it comes from.
+DEFAULT_TUNING_MODEL = "bert-base-cased"
+DEFAULT_TUNING_MODEL_URL = "https://huggingface.co/bert-base-cased"
+
 #: Environment variable naming the database; overrides the default SQLite file.
 DATABASE_URL_ENV = "DATABASE_URL"
 DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "iris.sqlite"

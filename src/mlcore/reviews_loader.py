@@ -117,6 +117,17 @@ def load_reviews(engine: Engine, rows: Iterable[tuple[int, str]], report: LoadRe
     return report
 
 
+def ensure_reviews(engine: Engine, path: Path = DEFAULT_DATASET) -> LoadReport | None:
+    """Create ``iris.Review`` and load ``path`` into it when the table does not exist yet (what the
+    IRIS image does at build); ``None`` when it exists: its rows are the user's, never reloaded."""
+    table = review_table()
+    if sa.inspect(engine).has_table(table.name, schema=table.schema):
+        return None
+    report = LoadReport()
+    load_reviews(engine, read_review_file(path, report), report)
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="load-reviews", description=__doc__)
     parser.add_argument("--db", default=None, help=f"SQLAlchemy URL (default: {default_database_url()})")

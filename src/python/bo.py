@@ -21,8 +21,9 @@ from iris_trace import for_visual_trace
 from mlcore.coercion import coerce
 from mlcore.images import ImageSourceError, load_image, parse_image_dirs, run_image_pipeline, takes_image
 from mlcore.inference_api import DEFAULT_API_BASE, call_inference_api, resolve_key
-from mlcore.model_cache import DownloadProgress, ensure_model, parse_model_url
-from mlcore.pipelines import load_pipeline, run_pipeline
+from mlcore.layout import DEFAULT_TUNING_MODEL_URL
+from mlcore.model_cache import ensure_model, parse_model_url
+from mlcore.pipelines import ModelLoadError, load_pipeline, run_pipeline
 from msg import (
     HFRequest,
     HFResponse,
@@ -56,6 +57,12 @@ def resolve_defaults(component: Any, defaults: Mapping[str, str]) -> None:
     for name, value in defaults.items():
         if getattr(component, name, "") in ("", None):
             setattr(component, name, value)
+
+
+def download_once(component: Any, model_url: str, model_dir: Path, revision: str) -> None:
+    """Download ``model_url`` into ``model_dir`` unless it is there already, progress in the log."""
+    ensure_model(model_url, model_dir, revision=revision or None,
+                 progress=lambda progress: component.log_info(progress.describe()), log=component.log_info)
 
 
 def user_settings(component: Any) -> dict[str, Any]:
@@ -108,21 +115,17 @@ class MLOperation(BusinessOperation):
         resolve_defaults(self, self._DEFAULTS)
         self._pipeline = None
         if not self.name and self.model_url:
-            self.name = parse_model_url(self.model_url).repo_id.rsplit("/", 1)[-1]
+            self.name = parse_model_url(self.model_url).folder_name
         model_dir = Path(self.path) / self.name
         options = user_settings(self)
         try:
             if self.model_url:
-                ensure_model(self.model_url, model_dir, revision=self.revision or None,
-                             progress=self._log_download_progress, log=self.log_info)
+                download_once(self, self.model_url, model_dir, self.revision)
             self._pipeline = load_pipeline(model_dir, self.task, options)
         except Exception as exc:
             self.log_error(f"model {self.name!r} not loaded: {exc}")
             raise
         self.log_info(f"{self.task} pipeline ready from {model_dir} with {options or 'no options'}")
-
-    def _log_download_progress(self, progress: DownloadProgress) -> None:
-        self.log_info(progress.describe())
 
     def on_ml_request(self, request: MLRequest) -> MLResponse:
         arguments = {key: value for key, value in vars(request).items()
@@ -149,13 +152,23 @@ class MLOperation(BusinessOperation):
 
 
 class TuningOperation(BusinessOperation):
-    """Fine-tunes ``<path>/<model_name>`` on rows of a SQL table; promotes or rolls back the result."""
+    """Fine-tunes ``<path>/<model_name>`` on rows of a SQL table; promotes or rolls back the result.
+
+    The model is downloaded once from ``model_url`` (the seed's bert-base-cased when neither it nor
+    ``model_name`` is set). Without a model (offline, say) the item still starts, with a warning, and
+    a TrainRequest tries again and otherwise answers how to fix it. When the review table is missing
+    it is created and filled from misc/dataset/dataset.txt, as the IRIS image does at build.
+    """
 
     # Each default (in _DEFAULTS) applies when the setting is left empty.
     #: The model cache folder (src/model).
     path: str = ""
-    #: The model's folder under ``path`` (bert-base-cased).
+    #: The model's folder under ``path`` (the repository's name of model_url, else bert-base-cased).
     model_name: str = ""
+    #: The hub URL (or repo id) of the model, downloaded once into ``<path>/<model_name>``; empty
+    #: with a model_name: that folder is used as it is.
+    model_url: str = ""
+    revision: str = ""
     num_labels: str = ""
     #: SQLAlchemy URL of the database holding the table; empty: $DATABASE_URL, else var/iris.sqlite.
     db_url: str = ""
@@ -174,24 +187,61 @@ class TuningOperation(BusinessOperation):
     max_steps: str = ""
     max_train_seconds: str = ""
 
-    _DEFAULTS = {"path": DEFAULT_MODEL_PATH, "model_name": "bert-base-cased", "num_labels": "5", "seed": "42",
+    _DEFAULTS = {"path": DEFAULT_MODEL_PATH, "num_labels": "5", "seed": "42",
                  "country_iso_code": "FRA", "measure_energy": "true", "keep_versions": "3",
                  "progress_seconds": "5", "max_epochs": "100", "max_steps": "100000", "max_train_seconds": "14400"}
 
     def on_init(self) -> None:
+        if not self.model_name:
+            self.model_url = self.model_url or DEFAULT_TUNING_MODEL_URL
+            self.model_name = parse_model_url(self.model_url).folder_name
         resolve_defaults(self, self._DEFAULTS)
-        self._load()
+        self._model = self._tokenizer = None
+        self._prepare_reviews()
+        try:
+            self._ready_model()
+        except ModelLoadError as exc:
+            self.log_warning(f"{exc} The item runs; a TrainRequest tries again.")
+
+    def _prepare_reviews(self) -> None:
+        from mlcore.database import create_db_engine
+        from mlcore.reviews_loader import DEFAULT_DATASET, ensure_reviews
+
+        engine = create_db_engine(self.db_url or None)
+        try:
+            report = ensure_reviews(engine)
+        except Exception as exc:  # a database out of reach must not keep the item from starting
+            self.log_warning(f"iris.Review could not be checked or created: {exc}")
+            return
+        finally:
+            engine.dispose()
+        if report is not None:
+            self.log_info(f"iris.Review was missing: created and filled from {DEFAULT_DATASET}: {report.summary()}")
+
+    def _ready_model(self) -> None:
+        """Download the model (once) and load it; ModelLoadError says how to fix a failure."""
+        model_dir = Path(self.path) / self.model_name
+        try:
+            if self.model_url:
+                download_once(self, self.model_url, model_dir, self.revision)
+            self._load()
+        except Exception as exc:
+            raise ModelLoadError(f"TuningOperation has no model {self.model_name!r}: {exc}. "
+                                 f"Fix: {self._model_fix(model_dir)}.") from exc
+
+    def _model_fix(self, model_dir: Path) -> str:
+        if not self.model_url:
+            return f"put a model in {model_dir}, or set model_url= to download one, then send the request again"
+        return (f"let the item reach the hub for {self.model_url} (unset HF_HUB_OFFLINE; HF_ENDPOINT for a "
+                f"mirror, HF_TOKEN for a private model), or download it ahead with `python src/utils/download_bert.py"
+                f" --model-url {self.model_url} --name {self.model_name} --path {self.path}`, then send the request "
+                f"again")
 
     def _load(self) -> None:
         from mlcore.tuning import load_classifier
 
         model_dir = Path(self.path) / self.model_name
-        try:
-            self._model, self._tokenizer = load_classifier(model_dir, int(coerce(self.num_labels)),
-                                                           user_settings(self))
-        except Exception as exc:
-            self.log_error(f"model {self.model_name!r} not loaded: {exc}")
-            raise
+        self._model, self._tokenizer = load_classifier(model_dir, int(coerce(self.num_labels)), user_settings(self))
         self.log_info(f"{self.model_name} loaded from {model_dir} with {self.num_labels} labels")
 
     def on_train_request(self, request: TrainRequest) -> TrainResponse:
@@ -205,6 +255,8 @@ class TuningOperation(BusinessOperation):
                               limits=TrainingLimits(max_epochs=float(coerce(self.max_epochs)),
                                                     max_steps=int(coerce(self.max_steps)),
                                                     max_train_seconds=float(coerce(self.max_train_seconds))))
+        if self._model is None:
+            self._ready_model()
         engine = create_db_engine(self.db_url or None)
         try:
             outcome = train_from_table(engine, self._model, self._tokenizer, vars(request), config, self.log_info)

@@ -1,5 +1,6 @@
-"""Download ``bert-base-cased`` into ``src/model/bert-base-cased`` (the model TuningOperation
-fine-tunes), once, through the same model cache as MLOperation: a second run transfers nothing.
+"""Download ``bert-base-cased`` into ``src/model/bert-base-cased`` ahead of time, through the model
+cache TuningOperation itself uses (it downloads the model on its first start too): a second run,
+or the item's start, transfers nothing.
 
     python src/utils/download_bert.py [--model-url URL] [--name NAME] [--path FOLDER] [--revision REV]
 
@@ -16,19 +17,16 @@ SRC = Path(__file__).resolve().parents[1]
 if str(SRC) not in sys.path:
     sys.path.insert(0, str(SRC))
 
-from mlcore.model_cache import ModelCacheError, ensure_model  # noqa: E402  (sys.path is set above)
-
-MODEL_URL = "https://huggingface.co/bert-base-cased"
-MODEL_NAME = "bert-base-cased"
-MODEL_PATH = SRC / "model"
+from mlcore.layout import DEFAULT_TUNING_MODEL, DEFAULT_TUNING_MODEL_URL  # noqa: E402  (sys.path is set above)
+from mlcore.model_cache import ModelCacheError, ensure_model  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the download; returns the process exit status (0 done or already there, 1 failed)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model-url", default=MODEL_URL)
-    parser.add_argument("--name", default=MODEL_NAME)
-    parser.add_argument("--path", type=Path, default=MODEL_PATH)
+    parser.add_argument("--model-url", default=DEFAULT_TUNING_MODEL_URL)
+    parser.add_argument("--name", default=DEFAULT_TUNING_MODEL)
+    parser.add_argument("--path", type=Path, default=SRC / "model")
     parser.add_argument("--revision", default=None)
     args = parser.parse_args(argv)
     try:

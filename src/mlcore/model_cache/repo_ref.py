@@ -20,6 +20,11 @@ class RepoRef:
     repo_id: str
     revision: str | None = None
 
+    @property
+    def folder_name(self) -> str:
+        """The model's folder name under the model path when no name is given: the repository's name."""
+        return self.repo_id.rsplit("/", 1)[-1]
+
 
 def parse_model_url(model_url: str) -> RepoRef:
     """``"https://huggingface.co/gpt2"`` → ``RepoRef("gpt2")``; ``"org/name"`` → ``RepoRef("org/name")``.
