@@ -8,6 +8,7 @@ and hands each message to IoP's dispatcher. Message bodies cross process boundar
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import logging
@@ -51,8 +52,10 @@ def stop_component(component: Any) -> None:
     component._dispatch_on_tear_down(None)
 
 
+@functools.lru_cache(maxsize=256)
 def message_class(classname: str) -> type:
-    """Import ``module.Class`` and check it is a dataclass Message or a Pydantic message."""
+    """Import ``module.Class`` and check it is a dataclass Message or a Pydantic message
+    (remembered: every message of a class pays the import and the checks once per process)."""
     module_name, _, class_name = (classname or "").rpartition(".")
     if not module_name:
         raise MessageClassError(f"classname must be module.Class, got {classname!r}")

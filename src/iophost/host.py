@@ -6,7 +6,6 @@ components it runs (it loads ``settings.py`` by path and hands each item to work
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 import time
@@ -47,13 +46,6 @@ class SentMessage:
     message_id: int
     session_id: int
     outcome: Future
-
-
-@functools.lru_cache(maxsize=256)
-def _message_class(classname: str) -> type:
-    """The class is checked here; the body is deserialised by the worker (IoP's deserialisation
-    is the costly part of a message's trip, and the component's process pays it once)."""
-    return message_class(classname)
 
 
 class Host:
@@ -349,7 +341,8 @@ class Host:
         self._item(target)
         try:
             data = parse_body(body, self.limits)
-            _message_class(classname)
+            # Only the class is checked here: the worker deserialises the body, once.
+            message_class(classname)
         except (MessageBodyError, MessageClassError) as exc:
             raise InvalidMessageError(str(exc)) from exc
         return data
