@@ -3,7 +3,11 @@
 ARG IMAGE=containers.intersystems.com/intersystems/iris-community:2025.1
 FROM $IMAGE
 
+# The application folder belongs to irisowner, who runs IRIS and every step below.
+USER root
 WORKDIR /irisdev/app
+RUN chown ${ISC_PACKAGE_MGRUSER}:${ISC_PACKAGE_IRISGROUP} /irisdev/app
+USER ${ISC_PACKAGE_MGRUSER}
 
 # Embedded Python: IoP and the components run inside IRIS, in namespace IRISAPP. Packages go
 # where IRIS's embedded Python looks (PIP_TARGET); the shell's python3 sees them too.

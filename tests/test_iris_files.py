@@ -68,6 +68,23 @@ def test_the_base_image_and_iop_are_pinned_and_both_runtimes_read_one_requiremen
     assert "timm" in (ROOT / "requirements-iris.txt").read_text().splitlines()
 
 
+def test_the_image_compiles_our_classes_after_iops_and_a_compile_error_fails_the_build():
+    steps = " ".join(_instructions())
+    assert steps.index("python3 -m iop --init") < steps.index("src/iris/load-classes.script") < steps.index(
+        "python3 -m iop --migrate")
+    script = (ROOT / "src" / "iris" / "load-classes.script").read_text()
+    assert '$system.OBJ.LoadDir("/irisdev/app/src/iris", "ck"' in script
+    assert "if 'sc {" in script and "$system.Process.Terminate(, 1)" in script
+
+
+def test_the_visual_trace_writes_the_image_tag_with_write_statements():
+    # An &html block around the base64 loop would print the ObjectScript lines inside the tag.
+    method = (ROOT / "src" / "iris" / "Python" / "ImageResponse.cls").read_text().split("Method %ShowContents", 1)[1]
+    assert "&html<" not in method
+    assert 'Write "<div><img alt=""drawn result"" style=""max-width:100%"" src=""data:image/png;base64,"' in method
+    assert "While 'png.AtEnd { Write png.Read(32000) }" in method
+
+
 def test_compose_runs_iris_as_iop_does_and_keeps_models_in_a_volume_irisowner_can_write():
     compose = (ROOT / "docker-compose.yml").read_text()
     assert "- --check-caps false" in compose
