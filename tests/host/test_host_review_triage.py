@@ -7,9 +7,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from host_process import ROOT, HostProcess, wait_for
+from host_process import PASSWORD, ROOT, HostProcess, wait_for
 
 import tiny_models
+from browser import browser, needs_chromium, screenshot  # noqa: F401
 from mlcore.database import create_db_engine
 from mlcore.review_triage import alerts
 from mlcore.reviews_loader import load_reviews
@@ -62,6 +63,28 @@ def test_new_reviews_are_rated_and_recorded_each_in_one_traced_session(triage: H
         ("Review triage", "Review watcher", "Response")]
     assert session[0]["body"]["text"] == "The food was cold and the staff rude."
     assert session[-1]["body"]["alert_id"] == 1
+
+
+@needs_chromium
+def test_the_visual_trace_of_a_triaged_review(triage: HostProcess, browser) -> None:  # noqa: F811
+    load_reviews(triage.engine, [(2, "Waited an hour for a cold pizza.")])
+    wait_for(lambda: any(row["ReviewText"].startswith("Waited") for row in alerts(triage.engine)), 60.0, "the alert")
+    polled = triage.http.get("/messages", params={"source": "Review watcher"}).json()["messages"]
+    context = browser.new_context(viewport={"width": 1600, "height": 900})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    page.goto(f"{triage.url}/portal/")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.goto(f"{triage.url}/portal/trace/{polled[0]['session_id']}")
+    page.wait_for_selector("#message-body")
+    assert page.locator("svg.trace .participant-name").all_text_contents() == [
+        "Review watcher", "Review triage", "Review stars classifier", "Review alerts"]
+    assert page.locator("svg.trace .message").count() == 6
+    assert any("recorded as an alert" in text for text in page.locator("svg.trace .log.warning").all_text_contents())
+    screenshot(page, "portal-real-host", "review-triage-trace")
+    context.close()
 
 
 def test_the_default_production_is_still_iris_production(tmp_path: Path):
