@@ -276,3 +276,22 @@ def test_another_model_url_for_the_same_name_keeps_the_former_model_aside(hub, t
     assert outcome.source == "download"
     assert '"bert"' in (tmp_path / "model.previous" / "config.json").read_text()  # the former model, restorable
     assert '"gpt2"' in (tmp_path / "model" / "config.json").read_text()
+
+
+def test_two_items_with_the_same_name_wait_for_each_other_and_download_once(hub, tmp_path):
+    import threading
+
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def item() -> None:
+        start.wait()
+        outcomes.append(ensure_model(TINY_GPT2, tmp_path / "gpt2"))
+
+    threads = [threading.Thread(target=item) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert sorted(outcome.source for outcome in outcomes) == ["cache", "download"], outcomes
+    assert all(count == 1 for count in hub.requested_files().values()), hub.requested_files()

@@ -101,6 +101,11 @@ def build_text_generation(folder: Path) -> Path:
     torch.manual_seed(0)
     config = GPT2Config(vocab_size=len(tokenizer), n_positions=128, n_embd=32, n_layer=2, n_head=2,
                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
-    GPT2LMHeadModel(config).save_pretrained(folder)
+    model = GPT2LMHeadModel(config)
+    # Deterministic, and never the end of text first: random weights would otherwise sometimes
+    # answer with the prompt alone (the pipeline samples unless the model says otherwise).
+    model.generation_config.do_sample = False
+    model.generation_config.begin_suppress_tokens = [tokenizer.eos_token_id]
+    model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder

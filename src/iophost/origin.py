@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -21,3 +22,9 @@ def same_origin(request: Request) -> bool:
     parts = urlsplit(source)
     host = request.headers.get("host", "")
     return parts.netloc == host and parts.scheme == request.url.scheme
+
+
+def refuse_cross_site(request: Request) -> None:
+    """403 for a state-changing request from another site, before its credentials are looked at."""
+    if request.method not in SAFE_METHODS and not same_origin(request):
+        raise HTTPException(403, "cross-site request refused (its Origin or Referer is not this server)")

@@ -285,17 +285,19 @@ class ItemWorkers:
 
     # -- messages -------------------------------------------------------------------------------
     def submit(self, job: Job) -> None:
-        """Send ``job`` to an idle worker from this thread, else queue it (Aborted once stopping)."""
+        """Send ``job`` to an idle worker from this thread, else queue it. Once stop() has begun it
+        ends Aborted: the queue that drains is the one the stop found (a steady stream of new
+        messages would otherwise keep the item from ever stopping)."""
         with self._lock:
-            stopping = self.stopping
-            worker = self._idle.pop() if self._idle and not stopping else None
+            closed = self.winding_down
+            worker = self._idle.pop() if self._idle and not closed else None
             if worker is not None:
                 worker.job, conn = job, worker.conn
-            elif not stopping:
+            elif not closed:
                 self._queue.append(job)
         if worker is not None:
             worker.send_job(job, conn)
-        elif stopping:
+        elif closed:
             job.finish(self._undelivered())
 
     def _undelivered(self) -> Outcome:

@@ -56,14 +56,18 @@ class HostProcess:
 
     def __init__(self, settings: Path, data: Path, *, db_url: str | None = None) -> None:
         self.settings, self.data, self.db_url = settings, data, db_url
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in ("src", "src/python", "tests")),
                     "IOPHOST_USERNAME": "admin", "IOPHOST_PASSWORD": PASSWORD, "HF_HUB_OFFLINE": "1",
-                    "IOP_URL": self.url, "IOP_USERNAME": "admin", "IOP_PASSWORD": PASSWORD}
+                    "IOP_USERNAME": "admin", "IOP_PASSWORD": PASSWORD}
         self.env.pop("IOPHOST_DATABASE_URL", None)
         self.proc: subprocess.Popen | None = None
-        self.http = httpx.Client(base_url=f"{self.url}/api/iop", auth=("admin", PASSWORD), timeout=60)
+        self.http = httpx.Client(auth=("admin", PASSWORD), timeout=60)
+        self._use_port(free_port())
+
+    def _use_port(self, port: int) -> None:
+        self.port, self.url = port, f"http://127.0.0.1:{port}"
+        self.env["IOP_URL"] = self.url
+        self.http.base_url = f"{self.url}/api/iop"
 
     def command(self) -> list[str]:
         """The ``iophost start`` command line of this host."""
@@ -72,24 +76,49 @@ class HostProcess:
         return command + (["--db", self.db_url] if self.db_url else [])
 
     def start(self, *, wait_items: bool = True, new_session: bool = False) -> HostProcess:
-        """Start the host; ``new_session``: in a process group of its own, for signals sent to the group."""
-        command = self.command()
+        """Start the host; ``new_session``: in a process group of its own, for signals sent to the group.
+
+        The free port was released before the host binds it: when something else took it meanwhile,
+        the host exits and starts again on another one."""
+        for _ in range(3):
+            if self._start(wait_items, new_session):
+                return self
+            self._use_port(free_port())
+        raise AssertionError(f"host found no free port: {self.output.read_text()}")
+
+    def _start(self, wait_items: bool, new_session: bool) -> bool:
         self.output = self.data.parent / f"host-{self.port}.out"
         self.data.mkdir(parents=True, exist_ok=True)
         with open(self.output, "ab") as out:
-            self.proc = subprocess.Popen(command, env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
+            self.proc = subprocess.Popen(self.command(), env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                          start_new_session=new_session)
         deadline = time.monotonic() + START_TIMEOUT
+        ours = False
         while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.output.read_text()
+            if self.proc.poll() is not None:
+                assert "address already in use" in self.output.read_text(), self.output.read_text()
+                return False
+            self._read_generated_password()
             try:
+                # Whoever answers on the port must be this process (its start is in the log).
+                log = self.http.get("/log", params={"top": 500})
+                ours = ours or log.status_code == 200 and any(f"host started (pid {self.proc.pid})" in entry["text"]
+                                                              for entry in log.json())
                 status = self.http.get("/status").json()
-                if not wait_items or "starting" not in status["items"].values() and status["status"] == "running":
-                    return self
+                if ours and (not wait_items or "starting" not in status["items"].values()
+                             and status["status"] == "running"):
+                    return True
             except httpx.HTTPError:
                 pass
             time.sleep(0.2)
         raise AssertionError(f"host did not start: {self.output.read_text()}")
+
+    def _read_generated_password(self) -> None:
+        """Without IOPHOST_PASSWORD the host generates one in its data folder: use it."""
+        path = self.data / "password"
+        if "IOPHOST_PASSWORD" not in self.env and path.exists() and (password := path.read_text().strip()):
+            self.http.auth = ("admin", password)
+            self.env["IOP_PASSWORD"] = password
 
     def iop(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
         """The real ``iop`` CLI, in remote mode against this host."""

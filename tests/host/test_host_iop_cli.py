@@ -4,7 +4,6 @@ output), log, export, update, stop; plus PoolSize, item control, errors and mask
 from __future__ import annotations
 
 import json
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -61,6 +60,18 @@ def test_iop_test_prints_the_tiny_models_generated_text(host: HostProcess):
     assert generated.startswith("The model") and len(generated) > len("The model")
 
 
+def test_iop_test_restarts_the_target_and_post_test_without_restart_does_not(host: HostProcess):
+    before = set(host.status()["workers"]["Echo"])
+    plain = host.http.post("/test", json={"target": "Echo", "classname": "host_components.EchoRequest",
+                                          "body": {"text": "as is"}})
+    assert plain.status_code == 200 and set(host.status()["workers"]["Echo"]) == before
+    result = host.iop("--test", "Echo", "--classname", "host_components.EchoRequest", "--body", '{"text": "anew"}')
+    assert result.returncode == 0, result.stderr
+    after = set(host.status()["workers"]["Echo"])
+    assert len(after) == 2 and not after & before, "every worker of the target was restarted"
+    assert json.loads(result.stdout.split("body:", 1)[1])["pid"] in after
+
+
 def test_iop_log_shows_component_logs_with_item_and_session(host: HostProcess):
     answer = host.http.post("/test", json={"target": "Echo", "classname": "host_components.EchoRequest",
                                            "body": {"text": "log me"}}).json()
@@ -86,17 +97,21 @@ def test_iop_export_renders_the_production(host: HostProcess):
     assert python.returncode == 0 and "prod.component(\n    'Tiny GPT2'" in python.stdout
 
 
-def test_pool_size_two_serves_two_requests_at_once(host: HostProcess):
-    def slow(text: str) -> dict:
-        return host.http.post("/test", json={"target": "Echo", "classname": "host_components.EchoRequest",
-                                             "body": {"text": text, "delay": 1.5}}).json()
+def test_pool_size_two_serves_two_requests_at_once(host: HostProcess, tmp_path: Path):
+    release = tmp_path / "release"
 
-    started = time.monotonic()
+    def held(text: str) -> dict:
+        return host.http.post("/test", json={"target": "Echo", "classname": "host_components.EchoRequest",
+                                             "body": {"text": text, "wait_for": str(release)}}).json()
+
     with ThreadPoolExecutor(2) as pool:
-        answers = list(pool.map(slow, ["a", "b"]))
-    elapsed = time.monotonic() - started
-    pids = {json.loads(answer["body"])["pid"] for answer in answers}
-    assert len(pids) == 2 and elapsed < 2.9, (pids, elapsed)
+        answers = [pool.submit(held, text) for text in ("a", "b")]
+        # Both held by their component at the same time: two workers, each with one message.
+        host.wait_for(lambda: host.http.get("/messages", params={"status": "Delivered", "target": "Echo"}).json()[
+            "total"] == 2, what="both messages delivered at once")
+        release.touch()
+        pids = {json.loads(answer.result(60)["body"])["pid"] for answer in answers}
+    assert len(pids) == 2
 
 
 def test_component_stop_start_and_restart(host: HostProcess):
@@ -154,12 +169,15 @@ def test_a_failing_component_is_a_500_with_its_error_and_an_error_message(host: 
     assert request["status"] == "Error" and request["is_error"] and "asked to fail" in request["error_text"]
 
 
-def test_async_test_returns_the_session_at_once_and_the_session_can_be_read(host: HostProcess):
-    started = time.monotonic()
+def test_async_test_returns_the_session_at_once_and_the_session_can_be_read(host: HostProcess, tmp_path: Path):
+    release = tmp_path / "release"
     sent = host.http.post("/test/async", json={"target": "Echo", "classname": "host_components.EchoRequest",
-                                               "body": {"text": "later", "delay": 1}})
-    assert sent.status_code == 202 and time.monotonic() - started < 0.9
+                                               "body": {"text": "later", "wait_for": str(release)}})
+    assert sent.status_code == 202
     session_id = sent.json()["session_id"]
+    assert host.http.get(f"/messages/{session_id}").json()["status"] in ("Queued", "Delivered"), \
+        "answered while the message is still held by its component"
+    release.touch()
 
     def finished():
         messages = host.http.get(f"/sessions/{session_id}").json()["messages"]

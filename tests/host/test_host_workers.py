@@ -107,6 +107,24 @@ def test_a_worker_that_dies_while_its_item_stops_is_not_restarted():
                for text in log.texts)
 
 
+def test_a_message_sent_to_an_item_being_stopped_ends_aborted_and_the_queue_it_found_completes(tmp_path: Path):
+    release = tmp_path / "release"
+    pool = ItemWorkers(ComponentSpec("Echo", "host_components", "EchoOperation"), 1, _Log())
+    assert pool.wait_started(60) == "running"
+    outcomes: dict[int, Outcome] = {}
+    for n in (1, 2):  # one held by the worker, one queued behind it
+        pool.submit(Job(n, n, ECHO, {"text": str(n), "wait_for": str(release)},
+                        finish=lambda outcome, n=n: outcomes.__setitem__(n, outcome)))
+    stopping = threading.Thread(target=pool.stop)
+    stopping.start()
+    wait_for(lambda: pool.winding_down, 5.0, "the stop to begin")
+    pool.submit(Job(3, 3, ECHO, {"text": "late"}, finish=lambda outcome: outcomes.__setitem__(3, outcome)))
+    release.touch()
+    stopping.join(30)
+    assert [outcomes[n].status for n in (1, 2, 3)] == ["Completed", "Completed", "Aborted"]
+    assert outcomes[3].error == "Echo was stopped before this message was delivered"
+
+
 def test_killing_the_production_aborts_what_is_in_flight_and_queued(host: Host):
     sent = [host.send("One", ECHO, {"text": str(n), "delay": 5}) for n in range(2)]
     wait_for(lambda: host.store.message(sent[0].message_id)["status"] == "Delivered", 20.0, "delivery")

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from ..host import Host
-from ..origin import SAFE_METHODS, same_origin
+from ..origin import refuse_cross_site
 
 
 async def get_host(request: Request) -> Host:
@@ -19,8 +19,7 @@ async def get_host(request: Request) -> Host:
 async def require_user(request: Request, host: Annotated[Host, Depends(get_host)]) -> str:
     """The user named by a valid ``Authorization: Basic`` header; 401 otherwise. A state-changing
     request from another site (a browser holding the credentials) is refused first, with 403."""
-    if request.method not in SAFE_METHODS and not same_origin(request):
-        raise HTTPException(403, "cross-site request refused (its Origin or Referer is not this server)")
+    refuse_cross_site(request)
     scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
     username = password = ""
     if scheme.lower() == "basic":

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from fastapi import HTTPException, Request
 
-from ..origin import SAFE_METHODS, same_origin
+from ..origin import SAFE_METHODS, refuse_cross_site
 
 SESSION_COOKIE = "iophost_portal"
 LOGIN_COOKIE = "iophost_portal_login"
@@ -118,10 +118,9 @@ async def submitted_csrf(request: Request) -> str:
 
 async def check_state_change(auth: PortalAuth, request: Request, identity: Identity) -> None:
     """Refuse (403) a state-changing request from another site or without the session's CSRF token."""
+    refuse_cross_site(request)
     if request.method in SAFE_METHODS:
         return
-    if not same_origin(request):
-        raise cross_site_refused("cross-site request refused")
     if identity.session:
         token = await submitted_csrf(request)
         if not hmac.compare_digest(token, auth.csrf_token(identity.session)):

@@ -11,6 +11,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
 
+from ..origin import refuse_cross_site
 from .auth import CSRF_FIELD, Identity, PortalAuth, check_state_change
 from .host_protocol import PortalHost
 from .production_changes import ProductionChanges
@@ -44,6 +45,7 @@ class LoginRequired(HTTPException):
 
 async def page_user(request: Request, ctx: Annotated[PortalContext, Depends(portal)]) -> Identity:
     """The logged-in user of a page; a redirect to the login form otherwise; CSRF-checked posts."""
+    refuse_cross_site(request)  # before anything else: SameSite alone does not cover Basic credentials
     identity = ctx.auth.identify(request)
     if identity is None:
         raise LoginRequired(request)
@@ -53,6 +55,7 @@ async def page_user(request: Request, ctx: Annotated[PortalContext, Depends(port
 
 async def api_user(request: Request, ctx: Annotated[PortalContext, Depends(portal)]) -> Identity:
     """The caller of a portal JSON endpoint: session cookie or Basic auth, else 401; CSRF-checked."""
+    refuse_cross_site(request)  # before anything else: SameSite alone does not cover Basic credentials
     identity = ctx.auth.identify(request)
     if identity is None:
         raise HTTPException(status_code=401, detail="login required",

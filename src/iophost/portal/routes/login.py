@@ -8,7 +8,8 @@ import secrets
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ..auth import LOGIN_COOKIE, SESSION_COOKIE, same_origin
+from ...origin import same_origin
+from ..auth import LOGIN_COOKIE, SESSION_COOKIE
 from ..context import Ctx, PageUser, PortalContext, templates
 from ..forms import FormFields
 
