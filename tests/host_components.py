@@ -22,7 +22,6 @@ class EchoRequest(Message):
     text: str = ""
     delay: float = 0.0
     api_key: str = ""
-    wait_for: str = ""  # a file path: answer only once it exists (tests release messages when they choose)
 
 
 @dataclass
@@ -47,10 +46,12 @@ class EchoOperation(BusinessOperation):
     def on_echo_request(self, request: EchoRequest) -> EchoResponse:
         if request.delay:
             time.sleep(request.delay)
-        deadline = time.monotonic() + 60
-        while request.wait_for and not os.path.exists(request.wait_for):
+        # Undeclared (IoP keeps it as an attribute): a file path; answer only once it exists, so a
+        # test releases the message when it chooses.
+        wait_for, deadline = getattr(request, "wait_for", ""), time.monotonic() + 60
+        while wait_for and not os.path.exists(wait_for):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{request.wait_for} was not created")
+                raise TimeoutError(f"{wait_for} was not created")
             time.sleep(0.01)
         self.log_info(f"echoing {request.text!r}")
         if request.text == "fail":
