@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -29,12 +30,21 @@ def test_a_signal_to_the_hosts_process_group_finishes_queued_messages_and_tears_
     teardown = tmp_path / "teardown.txt"
     host = _echo_host(tmp_path, teardown).start(new_session=True)
     workers = host.status()["workers"]["Echo"]
-    sent = [host.http.post("/test/async", json={"target": "Echo", "classname": ECHO,
-                                                "body": {"text": str(n), "delay": 0.5}}).json() for n in range(6)]
-    started = time.monotonic()
-    os.killpg(host.proc.pid, signum)
-    code = host.proc.wait(STOP_BOUND + 30)
-    elapsed = time.monotonic() - started
+    release = tmp_path / "release"
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(host.http.post, "/test", json={"target": "Echo", "classname": ECHO,
+                                                             "body": {"text": "sync", "wait_for": str(release)}})
+        host.wait_for(lambda: host.http.get("/messages", params={"status": "Delivered"}).json()["total"] == 1,
+                      what="the synchronous request to be in flight")
+        sent = [host.http.post("/test/async", json={"target": "Echo", "classname": ECHO,
+                                                    "body": {"text": str(n), "delay": 0.5}}).json() for n in range(6)]
+        started = time.monotonic()
+        os.killpg(host.proc.pid, signum)
+        release.touch()
+        answer = waiting.result(STOP_BOUND)
+        code = host.proc.wait(STOP_BOUND + 30)
+        elapsed = time.monotonic() - started
+    assert answer.status_code == 200 and "echo sync" in answer.json()["body"], "the request in flight was answered"
     output = host.output.read_text()
     assert code == 0 and elapsed < STOP_BOUND, (code, elapsed, output)
     assert "Traceback" not in output and "KeyboardInterrupt" not in output, output
