@@ -123,9 +123,16 @@ class TickService(PollingBusinessService):
 
 
 class FrontService(BusinessService):
-    """A service without adapter: what it is given (by Test) goes on to Output, and its answer back."""
+    """A service without adapter: what it is given (by Test) goes on to Output, and its answer back.
+    With ``hello_target`` set, its on_init already sends a request there."""
 
     Output = target()
+    hello_target: str = ""
+
+    def on_init(self) -> None:
+        if self.hello_target:
+            answer = self.send_request_sync(self.hello_target, EchoRequest(text="from on_init"))
+            self.log_info(f"on_init got {answer.text!r}")
 
     def on_process_input(self, message_input=None):
         return self.send_request_sync(self.Output, message_input)

@@ -138,6 +138,8 @@ class _Worker:
                 reply = self.conn.recv()
                 if reply[0] == "log":
                     self._relay(reply)
+                elif reply[0] == "call":  # on_init may send to another item
+                    self.pool.events.route_call(self.pool.spec.item, reply[1:], self.answer)
                 elif reply[0] == "ready":
                     self.pool.set_state(self, "running")
                     self.pool.worker_free(self)

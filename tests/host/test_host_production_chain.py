@@ -35,12 +35,16 @@ def item(name, classname, enabled=True, **settings):
             + [{"@Target": "Adapter", "@Name": k, "#text": v} for k, v in adapter.items()]}
 
 
+# A Setting without @Target is a Host setting, as IoP's Production model reads it.
+FRONT = item("Front", "Python.FrontService")
+FRONT["Setting"] = [{"@Name": "Output", "#text": "Router"},
+                    {"@Target": "Host", "@Name": "hello_target", "#text": "Echo"}]
 PRODUCTIONS = [{"test.Chain": {"@Name": "test.Chain", "@TestingEnabled": "true", "Item": [
     item("Echo", "Python.EchoOperation"),
     item("Router", "Python.RouterProcess", Output="Echo"),
     item("Ticker", "Python.TickService", enabled=False, Output="Router", CallInterval="0.2"),
     item("AdapterTicker", "Python.AdapterService", enabled=False, Output="Router", CallInterval="0.2"),
-    item("Front", "Python.FrontService", Output="Router"),
+    FRONT,
     item("SelfCaller", "Python.RouterProcess", Output="SelfCaller"),
     item("PingA", "Python.RouterProcess", Output="PingB"),
     item("PingB", "Python.RouterProcess", Output="PingA"),
@@ -114,6 +118,8 @@ def test_async_calls_get_on_response_then_on_complete_and_multi_sync_collects_bo
 
 
 def test_a_test_to_a_service_calls_on_process_input_and_the_service_sends_on(host: HostProcess):
+    log = [entry["text"] for entry in host.http.get("/log", params={"top": 500}).json()]
+    assert "on_init got 'echo from on_init'" in log, "a call from on_init is served too"
     answer = send(host, "Front", {"text": "front", "mode": "sync"})
     assert answer["body"] == '{"text": "routed echo front", "pid": 0}'
     assert [h[1:3] for h in hops(host, answer["session_id"])][:3] == [
