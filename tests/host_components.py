@@ -75,7 +75,8 @@ class BrokenOperation(BusinessOperation):
 
 @dataclass
 class RouteRequest(Message):
-    """``mode``: sync, async, multi, forward (the same request on to Output), timeout, generator."""
+    """``mode``: sync, async, multi, forward (the same request on to Output), pause (forward after
+    a short pause, so that two items can both be busy first), timeout, generator."""
 
     text: str = ""
     mode: str = "sync"
@@ -88,7 +89,8 @@ class RouterProcess(BusinessProcess):
 
     def on_route_request(self, request: RouteRequest) -> EchoResponse | None:
         self.log_info(f"routing {request.text!r} ({request.mode})")
-        if request.mode == "forward":
+        if request.mode in ("forward", "pause"):
+            time.sleep(0.3 if request.mode == "pause" else 0)
             return self.send_request_sync(self.Output, request)
         if request.mode == "timeout":
             return self.send_request_sync(self.Output, EchoRequest(text=request.text, delay=5), timeout=1)

@@ -18,6 +18,7 @@ from typing import Any
 
 from iop import Production
 
+from .call_graph import CallCycleError, CallGraph
 from .component import MessageBodyError, MessageClassError, message_class, parse_body
 from .data_folder import DataFolder
 from .errors import (
@@ -67,7 +68,7 @@ class Host:
         self._lifecycle = threading.RLock()  # start/stop/update, one at a time
         self._items_lock = threading.Lock()  # the running items' table, held briefly
         self._items: dict[str, ItemWorkers] = {}
-        self._waiting: dict[int, tuple[str, ...]] = {}  # message id -> items blocked until it is answered
+        self._calls = CallGraph(self._jobs_of)  # who waits on which call between items
         self._specs: dict[str, tuple[ComponentSpec, int]] = {}
         self._unresolved: dict[str, str] = {}  # items whose class or adapter cannot be resolved
         self._classes: dict[str, Any] = {}
@@ -349,15 +350,15 @@ class Host:
 
     def send(self, target: str, classname: str, body: str | dict[str, Any] | None, *,
              source: str = TEST_SOURCE, priority: str = "Sync", session_id: int | None = None,
-             waiting: tuple[str, ...] = ()) -> SentMessage:
+             message_id: int | None = None) -> SentMessage:
         """Persist a request to ``target`` and queue it for the item's workers.
 
         ``session_id`` is the session of the message whose handler sends this one (a new session
-        when None); ``waiting`` names the items whose workers block until it is answered.
+        when None); ``message_id`` an id allocated beforehand (a call between items).
 
         Raises:
             UnknownItemError: no such item in the running production.
-            StateError: the production or the item is not running, or the call would wait on itself.
+            StateError: the production or the item is not running.
             InvalidMessageError: unknown message class or a body that does not fit it.
         """
         if not self._running:
@@ -370,17 +371,12 @@ class Host:
             raise StateError(f"{target} is not running")
         if workers.state == "error":
             raise StateError(workers.error)
-        if waiting.count(target) >= len(workers.workers):
-            raise StateError(f"call cycle: {' -> '.join((*waiting, target))} would wait for ever: every worker "
-                             f"of {target} (PoolSize {len(workers.workers)}) is waiting for this call")
-        message_id = self.store.new_message_id()
+        message_id = message_id or self.store.new_message_id()
         session_id = session_id or message_id
         outcome: Future = Future()
         self.store.add_message(id=message_id, session_id=session_id, source_config_name=source,
                                target_config_name=target, type="Request", status="Queued",
                                body_class_name=classname, body=mask_body(data), priority=priority)
-        if waiting:
-            self._waiting[message_id] = waiting
         # Stopped meanwhile: the workers answer Aborted, as they do for a message still queued at a stop.
         workers.submit(Job(message_id, session_id, classname, data,
                            finish=self._finisher(message_id, session_id, source, target, outcome),
@@ -391,7 +387,7 @@ class Host:
                   future: Future) -> Callable[[Outcome], None]:
         def finish(outcome: Outcome) -> None:
             processed = now()
-            self._waiting.pop(message_id, None)
+            self._calls.done(message_id)
             outcome.error = self.scrubber.scrub(outcome.error)
             self.store.finish_later(message_id, outcome.status, outcome.error, processed)
             if outcome.status == "Completed" and outcome.response_class:
@@ -431,13 +427,16 @@ class Host:
         session and deliver it; a call that cannot be delivered is stored as an Error hop and
         answered at once, so the caller never waits for a message nobody will handle."""
         call_id, target, classname, body, wants_reply, session_id, parent_id = call
-        waiting = (*self._waiting.get(parent_id, ()), source) if wants_reply else ()
         priority = "Sync" if wants_reply else "Async"
+        message_id = self.store.new_message_id()
         try:
+            if wants_reply:
+                self._wait_on(source, parent_id, message_id, target)
             sent = self.send(target, classname, body, source=source, priority=priority, session_id=session_id,
-                             waiting=waiting)
-        except HostError as exc:
-            session_id = self._refused(source, target, classname, body, priority, session_id, str(exc))
+                             message_id=message_id)
+        except (HostError, CallCycleError) as exc:
+            self._calls.done(message_id)
+            session_id = self._refused(message_id, source, target, classname, body, priority, session_id, str(exc))
             self.log("Error", source, f"call to {target} refused: {exc}", session_id=session_id, message_id=parent_id)
             if wants_reply:
                 answer(("reply", call_id, "Error", "", None, str(exc)))
@@ -447,10 +446,21 @@ class Host:
                 ("reply", call_id, done.result().status, done.result().response_class, done.result().response_body,
                  done.result().error)))
 
-    def _refused(self, source: str, target: str, classname: str, body: Any, priority: str,
+    def _wait_on(self, source: str, parent_id: int | None, message_id: int, target: str) -> None:
+        """Record that ``source``'s handler of ``parent_id`` waits on this call, unless that closes a cycle."""
+        if parent_id is not None:
+            self._calls.add(source, parent_id, message_id, target)
+        elif target == source:  # a poll: the host does not see its worker busy, so it could be handed the call
+            raise CallCycleError(f"call cycle: {source} -> {source} would wait for ever: a poll of {source} "
+                                 f"cannot wait on {source} itself")
+
+    def _jobs_of(self, item: str) -> list[int | None]:
+        workers = self._items.get(item)
+        return [] if workers is None else [w.job.message_id if w.job else None for w in workers.workers]
+
+    def _refused(self, message_id: int, source: str, target: str, classname: str, body: Any, priority: str,
                  session_id: int | None, reason: str) -> int:
         """Store a call that was never delivered as an Error request; return its session."""
-        message_id = self.store.new_message_id()
         session_id = session_id or message_id
         self.store.add_message(id=message_id, session_id=session_id, source_config_name=source,
                                target_config_name=target, type="Request", status="Error", is_error=True,

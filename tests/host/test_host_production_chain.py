@@ -48,6 +48,8 @@ PRODUCTIONS = [{"test.Chain": {"@Name": "test.Chain", "@TestingEnabled": "true",
     item("SelfCaller", "Python.RouterProcess", Output="SelfCaller"),
     item("PingA", "Python.RouterProcess", Output="PingB"),
     item("PingB", "Python.RouterProcess", Output="PingA"),
+    item("CrossA", "Python.RouterProcess", Output="CrossB"),
+    item("CrossB", "Python.RouterProcess", Output="CrossA"),
     item("ToDisabled", "Python.RouterProcess", Output="Disabled"),
     item("Disabled", "Python.EchoOperation", enabled=False),
     item("Mystery", "Python.NoSuchClass"),
@@ -139,7 +141,7 @@ def test_a_polled_service_fires_every_call_interval_each_poll_its_own_session(ho
 
 @pytest.mark.parametrize(("target", "mode", "error"), [
     ("SelfCaller", "forward", "call cycle: SelfCaller -> SelfCaller would wait for ever"),
-    ("PingA", "forward", "call cycle: PingA -> PingB -> PingA would wait for ever"),
+    ("PingA", "forward", "call cycle: PingB -> PingA -> PingB would wait for ever"),
     ("ToDisabled", "sync", "Disabled is not running"),
     ("Router", "timeout", "no response from Echo within 1 s"),
     ("Router", "generator", "send_generator_request is not supported on the local host"),
@@ -182,3 +184,14 @@ def test_the_visual_trace_shows_a_column_per_item_arrows_with_times_log_lines_an
     assert page.locator("svg.trace .message.error").count() == 3
     assert page.locator("svg.trace .log.error").count() >= 1
     context.close()
+
+
+def test_two_sessions_waiting_on_each_other_end_with_a_call_cycle_error_not_a_hang(host: HostProcess):
+    sessions = [host.http.post("/test/async", json={"target": target, "classname": ROUTE,
+                                                    "body": {"text": target, "mode": "pause"}}).json()["session_id"]
+                for target in ("CrossA", "CrossB")]
+    for session in sessions:
+        first = wait_for(lambda s=session: (row := host.http.get(f"/sessions/{s}").json()["messages"][0])
+                         ["status"] not in ("Queued", "Delivered") and row, 60.0, f"session {session} to end")
+        assert first["status"] == "Error" and "call cycle: " in first["error_text"], first
+    assert_alive(host)
