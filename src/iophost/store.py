@@ -46,6 +46,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from .errors import StoreUnavailableError
 
@@ -356,7 +357,14 @@ class MessageStore:
     def _read(self, statement: Any) -> list[Mapping[str, Any]]:
         self.flush()
         with self._lock:
-            rows = list(self._conn.execute(statement).mappings())
+            try:
+                rows = list(self._conn.execute(statement).mappings())
+            except DBAPIError as exc:
+                if not exc.connection_invalidated:
+                    raise
+                # The server closed the connection (a restart): SQLAlchemy reconnects once rolled back.
+                self._conn.rollback()
+                rows = list(self._conn.execute(statement).mappings())
             self._conn.commit()
         return rows
 

@@ -112,3 +112,24 @@ def test_a_database_locked_by_another_writer_delays_messages_but_loses_none(tmp_
             assert request["status"] == "Completed" and response["type"] == "Response"
     finally:
         host.stop()
+
+
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+def test_the_store_reconnects_when_the_server_drops_its_connections(store_url: str):
+    from sqlalchemy import create_engine, text
+
+    store = MessageStore(store_url)
+    first = store.new_message_id()
+    store.add_message(id=first, session_id=first, source_config_name="EnsLib.Testing.Service",
+                      target_config_name="Echo", type="Request", status="Queued", body_class_name="m.Req", body={})
+    admin = create_engine(store_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:  # what a server restart does to the host's connections
+        connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+    admin.dispose()
+    store.finish_later(first, "Completed")
+    second = store.new_message_id()
+    store.add_message(id=second, session_id=second, source_config_name="EnsLib.Testing.Service",
+                      target_config_name="Echo", type="Request", status="Queued", body_class_name="m.Req", body={})
+    assert store.message(first)["status"] == "Completed" and store.message(second)["status"] == "Queued"
+    store.close()
