@@ -9,7 +9,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,19 +46,19 @@ def postgres_server() -> Iterator[str]:
     if owner:
         os.chown(root, owner.pw_uid, owner.pw_gid)
         os.chown(sockets, owner.pw_uid, owner.pw_gid)
-    port = _free_port()
     run = dict(check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
                         "--auth=trust", "-E", "UTF8"], **run)
-        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"),
-                        "-o", f"-h 127.0.0.1 -p {port} -k {sockets} -F", "start"], **run)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            with socket.socket() as s:
-                if s.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.1)
+        for attempt in range(3):  # the free port was released before the server binds it: another may take it
+            port = _free_port()
+            try:
+                subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l", str(root / "log"),
+                                "-o", f"-h 127.0.0.1 -p {port} -k {sockets} -F", "start"], **run)
+                break
+            except subprocess.CalledProcessError:
+                if attempt == 2:
+                    raise
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
     finally:
         subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
