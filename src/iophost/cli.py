@@ -21,6 +21,7 @@ from .host import Host
 from .loader import SettingsError
 from .request_limits import BODY_ENV, DEFAULT_BODY_BYTES, DEFAULT_JSON_DEPTH, DEPTH_ENV, RequestLimits
 from .store import MessageStore
+from .workers import STOP_TIMEOUT
 
 DEFAULT_PORT = 52795
 DATABASE_FILE = "iophost.db"
@@ -97,8 +98,11 @@ def start(args: argparse.Namespace) -> int:
     print(f"iophost: iop CLI: IOP_URL={url} IOP_USERNAME={credentials.username} IOP_PASSWORD=... iop --status",
           flush=True)
     tune_for_serving()
+    # A request waiting for a long message (a training sent with /test) must not hold the stop
+    # forever: after STOP_TIMEOUT the web server gives up on it; the message itself still gets
+    # the items' own stop (it finishes, or ends Aborted).
     server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
-                                           access_log=False))
+                                           access_log=False, timeout_graceful_shutdown=int(STOP_TIMEOUT)))
     # uvicorn stops serving on SIGINT/SIGTERM, then raises the signal again with the handler it found:
     # this one turns SIGTERM into SystemExit (as Ctrl-C is KeyboardInterrupt) so the host stops cleanly.
     signal.signal(signal.SIGTERM, _exit)
