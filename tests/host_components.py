@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from dataclasses import dataclass
@@ -75,8 +76,8 @@ class BrokenOperation(BusinessOperation):
 
 @dataclass
 class RouteRequest(Message):
-    """``mode``: sync, async, multi, forward (the same request on to Output), pause (forward after
-    a short pause, so that two items can both be busy first), timeout, generator."""
+    """``mode``: sync, async, multi, asyncio, reply, timer, forward (the same request on to Output),
+    pause (forward after a short pause, so that two items can both be busy first), timeout, generator."""
 
     text: str = ""
     mode: str = "sync"
@@ -104,12 +105,27 @@ class RouterProcess(BusinessProcess):
             for key in ("a", "b"):
                 self.send_request_async(self.Output, EchoRequest(text=f"{request.text}-{key}"), completion_key=key)
             return None
+        if request.mode == "timer":  # the answer would come after the timer: on_response gets None
+            self.set_timer(1, completion_key="timer")
+            self.send_request_async(self.Output, EchoRequest(text=request.text, delay=2), completion_key="slow")
+            return None
+        if request.mode == "asyncio":
+            return EchoResponse(text=asyncio.run(self._both(request.text)))
+        if request.mode == "reply":
+            self.reply(EchoResponse(text=f"replied {request.text}"))
+            return None
         answer = self.send_request_sync(self.Output, EchoRequest(text=request.text))
         return EchoResponse(text=f"routed {answer.text}")
 
+    async def _both(self, text: str) -> str:
+        answers = await asyncio.gather(*(self.send_request_async_ng(self.Output, EchoRequest(text=f"{text}{n}"))
+                                         for n in (1, 2)))
+        return " & ".join(answer.text for answer in answers)
+
     def on_response(self, request, response, call_request, call_response, completion_key):
         done = f"{response.text} " if response is not None else ""
-        return EchoResponse(text=f"{done}{completion_key}={call_response.text}")
+        answer = call_response.text if call_response is not None else "no answer"
+        return EchoResponse(text=f"{done}{completion_key}={answer}")
 
     def on_complete(self, request, response):
         return EchoResponse(text=f"complete: {response.text}")

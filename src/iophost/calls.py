@@ -79,8 +79,8 @@ class Inbox:
                     continue
                 self._reading = True
                 self._lock.release()
-                try:
-                    received = self._conn.recv() if self._conn.poll(left) else None
+                try:  # no poll() when waiting without a limit: it costs a selector per message
+                    received = self._conn.recv() if left is None or self._conn.poll(left) else None
                 finally:
                     self._lock.acquire()
                     self._reading = False
@@ -136,10 +136,11 @@ class Calls:
                     self._current.session_id, self._current.message_id))
         return call_id, name
 
-    def _answer(self, call_id: int, target: str, timeout: float | None) -> Any:
+    def _answer(self, call_id: int, target: str, timeout: float | None, limit: str = "") -> Any:
+        """The response to ``call_id``; ``limit`` says what bounded the wait when it runs out."""
         reply = self._inbox.reply(call_id, timeout)
         if reply is None:
-            raise CallError(f"no response from {target} within {timeout:g} s")
+            raise CallError(f"no response from {target} within {limit or f'{timeout:g} s'}")
         _, _, status, classname, body, error = reply
         if status != "Completed":
             raise CallError(f"{target}: {error or status}")
@@ -170,7 +171,7 @@ class Calls:
         results = []
         for call_id, name, request in sent:
             try:
-                results.append((name, request, self._answer(call_id, name, _left(deadline)), 1))
+                results.append((name, request, self._answer(call_id, name, _left(deadline), f"{timeout} s"), 1))
             except CallError:
                 results.append((name, request, None, 0))
         return results
@@ -199,7 +200,7 @@ class Calls:
         if pending:
             for call in pending:
                 try:
-                    answer = self._answer(call.call_id, call.target, _left(self._timer))
+                    answer = self._answer(call.call_id, call.target, _left(self._timer), "the set_timer time")
                 except CallError as exc:
                     process.log_warning(f"async call to {call.target} ended without a response: {exc}")
                     answer = None

@@ -4,6 +4,7 @@ fail ending in a clear error while the host keeps running."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 
 import pytest
@@ -117,6 +118,16 @@ def test_async_calls_get_on_response_then_on_complete_and_multi_sync_collects_bo
     multi = send(host, "Router", {"text": "m", "mode": "multi"})
     assert multi["body"] == '{"text": "echo m1 | echo m2", "pid": 0}'
     assert len(hops(host, multi["session_id"])) == 6
+
+
+@pytest.mark.parametrize(("mode", "text"), [
+    ("asyncio", "echo a1 & echo a2"),
+    ("reply", "replied r"),
+    ("timer", "complete: slow=no answer"),
+])
+def test_asyncio_calls_reply_and_set_timer_answer_the_caller(host: HostProcess, mode: str, text: str):
+    answer = send(host, "Router", {"text": mode[0], "mode": mode})
+    assert json.loads(answer["body"])["text"] == text
 
 
 def test_a_test_to_a_service_calls_on_process_input_and_the_service_sends_on(host: HostProcess):
