@@ -89,3 +89,12 @@ def test_a_limit_that_is_not_a_positive_number_stops_the_start_with_a_clear_erro
                             cwd=ROOT, env={"PYTHONPATH": str(ROOT / "src")}, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 2 and "must be a positive whole number" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(("path", "field"), [
+    (f"/messages/{10**30}", "path.message_id"), (f"/sessions/{10**30}", "path.session_id"),
+    (f"/messages?session_id={10**30}", "query.session_id"), (f"/log?since_id={10**30}", "query.since_id"),
+])
+def test_an_id_too_large_for_any_message_is_a_400_naming_the_field(host: HostProcess, path: str, field: str):
+    response = host.http.get(path)
+    assert response.status_code == 400 and f"{field}: Input should be less than or equal to" in response.json()["error"]

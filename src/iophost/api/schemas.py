@@ -7,6 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+#: Ids are BIGINT columns: a larger number names no message (and SQLite cannot even bind it).
+MAX_ID = 2**63 - 1
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="allow")

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from ...errors import ComponentError, InvalidMessageError
 from ...host import Host
 from ..deps import HostDep, require_user
-from ..schemas import ComponentBody, DefaultBody, ProductionBody, TestAnswer, TestBody
+from ..schemas import MAX_ID, ComponentBody, DefaultBody, ProductionBody, TestAnswer, TestBody
 
 API_VERSION = "1.0.0"
 
@@ -105,7 +105,8 @@ def set_default(host: HostDep, body: DefaultBody) -> dict[str, str]:
 
 
 @router.get("/log")
-def log(host: HostDep, top: int = Query(10, ge=1, le=10000), since_id: int | None = None) -> list[dict[str, Any]]:
+def log(host: HostDep, top: int = Query(10, ge=1, le=10000),
+        since_id: int | None = Query(None, ge=0, le=MAX_ID)) -> list[dict[str, Any]]:
     """The newest ``top`` entries (newest first), or those after ``since_id`` (oldest first)."""
     # IRIS leaves an entry's message and session empty, not null (``iop --log`` prints them).
     return [{key: "" if value is None else value for key, value in entry.items()}

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from ...errors import InvalidMessageError
 from ..deps import HostDep, require_user
-from ..schemas import TestBody
+from ..schemas import MAX_ID, TestBody
 from .iop import restart_target
 
 router = APIRouter(dependencies=[Depends(require_user)], tags=["Messages (iophost)"])
@@ -27,7 +27,7 @@ def test_async(host: HostDep, body: TestBody) -> dict[str, Any]:
 
 @router.get("/messages")
 def find_messages(host: HostDep, status: str = "", source: str = "", target: str = "", body_class: str = "",
-                  session_id: int | None = None, offset: int = Query(0, ge=0),
+                  session_id: int | None = Query(None, ge=0, le=MAX_ID), offset: int = Query(0, ge=0),
                   limit: int = Query(50, ge=1, le=1000)) -> dict[str, Any]:
     """Stored messages, newest first (secrets masked)."""
     rows, total = host.store.find(status=status, source=source, target=target, body_class=body_class,
@@ -36,7 +36,7 @@ def find_messages(host: HostDep, status: str = "", source: str = "", target: str
 
 
 @router.get("/messages/{message_id}")
-def message(host: HostDep, message_id: int) -> dict[str, Any]:
+def message(host: HostDep, message_id: int = Path(ge=0, le=MAX_ID)) -> dict[str, Any]:
     row = host.store.message(message_id)
     if row is None:
         raise HTTPException(404, f"no message {message_id}")
@@ -44,7 +44,7 @@ def message(host: HostDep, message_id: int) -> dict[str, Any]:
 
 
 @router.get("/sessions/{session_id}")
-def session(host: HostDep, session_id: int) -> dict[str, Any]:
+def session(host: HostDep, session_id: int = Path(ge=0, le=MAX_ID)) -> dict[str, Any]:
     """Every message of a session in order: the request, its response, what it led to."""
     rows = host.store.session(session_id)
     if not rows:
