@@ -190,6 +190,13 @@ def test_the_visual_trace_shows_a_column_per_item_arrows_with_times_log_lines_an
                                                                              for text in logs)
     page.wait_for_selector("#message-body")
     screenshot(page, "portal-real-host", "chain-visual-trace")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the diagram takes the width
+    page.reload()
+    page.wait_for_selector("#message-body")
+    diagram, detail = page.locator("#trace-diagram").bounding_box(), page.locator("#message-detail").bounding_box()
+    assert diagram["width"] > 300 and detail["y"] > diagram["y"] + diagram["height"] - 1
+    screenshot(page, "portal-real-host", "chain-visual-trace-phone")
+    page.set_viewport_size({"width": 1600, "height": 900})
     page.goto(f"{host.url}/portal/trace/{cycle}")
     page.wait_for_selector("svg.trace .message.error")
     assert page.locator("svg.trace .message.error").count() == 3

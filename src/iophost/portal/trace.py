@@ -87,7 +87,9 @@ def sequence_svg(messages: Sequence[MessageView], log: Sequence[LogEntryView] = 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="trace" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-label="Visual trace">',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
+        # userSpaceOnUse: the arrowhead keeps its size when a selected arrow is drawn thicker.
+        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" '
+        'markerWidth="14" markerHeight="14" '
         'orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="context-stroke"/></marker></defs>',
     ]
     for name, x in x_of.items():
