@@ -395,7 +395,7 @@ class Host:
                     id=self.store.new_message_id(), session_id=session_id, source_config_name=target,
                     target_config_name=source, type="Response", status="Completed",
                     body_class_name=outcome.response_class, body=mask_body(outcome.response_body),
-                    corresponding_message_id=message_id, time_processed=processed)
+                    corresponding_message_id=message_id, time_created=processed, time_processed=processed)
             elif outcome.status != "Completed":
                 self.log("Error", target, outcome.error, session_id=session_id, message_id=message_id)
             future.set_result(outcome)
