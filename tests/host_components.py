@@ -181,3 +181,13 @@ class QuietForwardProcess(BusinessProcess):
 
     def on_echo_request(self, request: EchoRequest) -> EchoResponse:
         return self.send_request_sync(self.Output, request)
+
+
+class RelayOperation(BusinessOperation):
+    """An operation that calls another item itself: asks Output, answers with what it said."""
+
+    Output = target()
+
+    def on_route_request(self, request: RouteRequest) -> EchoResponse:
+        answer = self.send_request_sync(self.Output, EchoRequest(text=request.text))
+        return EchoResponse(text=f"relayed {answer.text}")

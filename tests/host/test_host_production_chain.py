@@ -15,14 +15,15 @@ from browser import browser, needs_chromium, screenshot  # noqa: F401
 ROUTE = "host_components.RouteRequest"
 
 CLASSIC_SETTINGS = '''
-from host_components import (AdapterService, EchoOperation, FrontService, RouteRequest, RouterProcess, TickAdapter,
-                             TickService)
+from host_components import (AdapterService, EchoOperation, FrontService, RelayOperation, RouteRequest,
+                             RouterProcess, TickAdapter, TickService)
 
 CLASSES = {
     "Python.EchoOperation": EchoOperation,
     "Python.RouterProcess": RouterProcess,
     "Python.TickService": TickService,
     "Python.FrontService": FrontService,
+    "Python.RelayOperation": RelayOperation,
     "Python.AdapterService": AdapterService,
     "Python.TickAdapter": TickAdapter,
 }
@@ -42,6 +43,7 @@ FRONT["Setting"] = [{"@Name": "Output", "#text": "Router"},
                     {"@Target": "Host", "@Name": "hello_target", "#text": "Echo"}]
 PRODUCTIONS = [{"test.Chain": {"@Name": "test.Chain", "@TestingEnabled": "true", "Item": [
     item("Echo", "Python.EchoOperation"),
+    item("Relay", "Python.RelayOperation", Output="Echo"),
     item("Router", "Python.RouterProcess", Output="Echo"),
     item("Ticker", "Python.TickService", enabled=False, Output="Router", CallInterval="0.2"),
     item("AdapterTicker", "Python.AdapterService", enabled=False, Output="Router", CallInterval="0.2"),
@@ -128,6 +130,13 @@ def test_async_calls_get_on_response_then_on_complete_and_multi_sync_collects_bo
 def test_asyncio_calls_reply_and_set_timer_answer_the_caller(host: HostProcess, mode: str, text: str):
     answer = send(host, "Router", {"text": mode[0], "mode": mode})
     assert json.loads(answer["body"])["text"] == text
+
+
+def test_an_operation_calls_another_item_in_the_same_session(host: HostProcess):
+    answer = send(host, "Relay", {"text": "op"})
+    assert json.loads(answer["body"])["text"] == "relayed echo op"
+    assert [h[1:] for h in hops(host, answer["session_id"])][1:3] == [("Relay", "Echo", "Completed"),
+                                                                      ("Echo", "Relay", "Completed")]
 
 
 def test_a_test_to_a_service_calls_on_process_input_and_the_service_sends_on(host: HostProcess):
