@@ -68,3 +68,24 @@ def test_an_idle_host_stops_on_a_group_sigterm_within_a_few_seconds(tmp_path: Pa
     code = host.proc.wait(STOP_BOUND + 30)
     assert code == 0 and time.monotonic() - started < 10.0, host.output.read_text()
     assert len(teardown.read_text().split()) == 2
+
+
+def test_a_second_ctrl_c_during_the_stop_does_not_break_it_off(tmp_path: Path):
+    teardown, release = tmp_path / "teardown.txt", tmp_path / "release"
+    host = _echo_host(tmp_path, teardown).start(new_session=True)
+    held = host.http.post("/test/async", json={"target": "Echo", "classname": ECHO,
+                                               "body": {"text": "held", "wait_for": str(release)}}).json()
+    os.killpg(host.proc.pid, signal.SIGINT)
+    host.wait_for(lambda: "iophost: stopping" in host.output.read_text(), what="the stop to begin")
+    os.killpg(host.proc.pid, signal.SIGINT)
+    host.wait_for(lambda: "already stopping" in host.output.read_text(), what="the second Ctrl-C to be noted")
+    release.touch()
+    code = host.proc.wait(STOP_BOUND + 30)
+    output = host.output.read_text()
+    assert code == 0 and "Traceback" not in output and "KeyboardInterrupt" not in output, output
+    assert len(teardown.read_text().split()) == 2
+    store = MessageStore(f"sqlite:///{host.data / 'iophost.db'}")
+    try:
+        assert store.message(held["message_id"])["status"] == "Completed"
+    finally:
+        store.close()
