@@ -96,6 +96,8 @@ def test_classic_settings_run_and_an_unknown_class_is_an_error_naming_classes(ho
     assert sorted(host.http.get("/list").json()) == ["test.Chain", "test.Other"]
     log = [entry["text"] for entry in host.http.get("/log", params={"top": 200}).json()]
     assert any("SCHEMAS is used by iop --migrate on IRIS only" in text for text in log)
+    migrate = host.iop("--migrate", str(host.settings), "--dry-run", env={"IOP_URL": ""})  # the same file, for IRIS
+    assert migrate.returncode == 0 and "test.Chain" in migrate.stdout, migrate.stdout + migrate.stderr
 
 
 def test_a_sync_chain_keeps_every_hop_in_one_session(host: HostProcess):
