@@ -140,6 +140,7 @@ class Calls:
         """The response to ``call_id``; ``limit`` says what bounded the wait when it runs out."""
         reply = self._inbox.reply(call_id, timeout)
         if reply is None:
+            self._send(("abandon", call_id))  # its answer, when it comes, is stored Discarded
             raise CallError(f"no response from {target} within {limit or f'{timeout:g} s'}")
         _, _, status, classname, body, error = reply
         if status != "Completed":

@@ -69,6 +69,8 @@ class Host:
         self._items_lock = threading.Lock()  # the running items' table, held briefly
         self._items: dict[str, ItemWorkers] = {}
         self._calls = CallGraph(self._jobs_of)  # who waits on which call between items
+        self._open_calls: dict[tuple[int, int], int] = {}  # (caller pid, call id) -> message id
+        self._abandoned: set[int] = set()  # calls whose caller stopped waiting: their answer is Discarded
         self._specs: dict[str, tuple[ComponentSpec, int]] = {}
         self._unresolved: dict[str, str] = {}  # items whose class or adapter cannot be resolved
         self._classes: dict[str, Any] = {}
@@ -388,12 +390,15 @@ class Host:
         def finish(outcome: Outcome) -> None:
             processed = now()
             self._calls.done(message_id)
+            abandoned = message_id in self._abandoned
+            self._abandoned.discard(message_id)
             outcome.error = self.scrubber.scrub(outcome.error)
             self.store.finish_later(message_id, outcome.status, outcome.error, processed)
             if outcome.status == "Completed" and outcome.response_class:
+                status = "Discarded" if abandoned else "Completed"
                 self.store.add_message_later(
                     id=self.store.new_message_id(), session_id=session_id, source_config_name=target,
-                    target_config_name=source, type="Response", status="Completed",
+                    target_config_name=source, type="Response", status=status,
                     body_class_name=outcome.response_class, body=mask_body(outcome.response_body),
                     corresponding_message_id=message_id, time_created=processed, time_processed=processed)
             elif outcome.status != "Completed":
@@ -422,7 +427,7 @@ class Host:
                          original["body"] or {}).session_id
 
     # -- calls between items (from a component, see iophost.calls) ------------------------------
-    def route_call(self, source: str, call: tuple, answer: Callable[[tuple], None]) -> None:
+    def route_call(self, source: str, call: tuple, answer: Callable[[tuple], None], caller: int) -> None:
         """A component of ``source`` sent a message to another item: store the hop in the caller's
         session and deliver it; a call that cannot be delivered is stored as an Error hop and
         answered at once, so the caller never waits for a message nobody will handle."""
@@ -442,9 +447,18 @@ class Host:
                 answer(("reply", call_id, "Error", "", None, str(exc)))
             return
         if wants_reply:
-            sent.outcome.add_done_callback(lambda done: answer(
-                ("reply", call_id, done.result().status, done.result().response_class, done.result().response_body,
-                 done.result().error)))
+            self._open_calls[(caller, call_id)] = message_id
+            sent.outcome.add_done_callback(lambda done: self._answer(answer, caller, call_id, done.result()))
+
+    def _answer(self, answer: Callable[[tuple], None], caller: int, call_id: int, outcome: Outcome) -> None:
+        self._open_calls.pop((caller, call_id), None)
+        answer(("reply", call_id, outcome.status, outcome.response_class, outcome.response_body, outcome.error))
+
+    def abandon_call(self, caller: int, call_id: int) -> None:
+        """The caller's timeout passed: the answer, when it comes, is stored Discarded, as IRIS does."""
+        message_id = self._open_calls.pop((caller, call_id), None)
+        if message_id is not None:
+            self._abandoned.add(message_id)
 
     def _wait_on(self, source: str, parent_id: int | None, message_id: int, target: str) -> None:
         """Record that ``source``'s handler of ``parent_id`` waits on this call, unless that closes a cycle."""

@@ -58,9 +58,12 @@ class WorkerEvents(Protocol):
                    message_id: int | None = None, job: str = "", source_class: str = "",
                    source_method: str = "") -> None: ...
 
-    def route_call(self, source: str, call: tuple, answer: Callable[[tuple], None]) -> None:
-        """A component of ``source`` sends a message to another item (see :mod:`iophost.calls`);
-        ``answer`` sends the reply back down the caller's pipe."""
+    def route_call(self, source: str, call: tuple, answer: Callable[[tuple], None], caller: int) -> None:
+        """A component of ``source`` (in process ``caller``) sends a message to another item (see
+        :mod:`iophost.calls`); ``answer`` sends the reply back down the caller's pipe."""
+
+    def abandon_call(self, caller: int, call_id: int) -> None:
+        """Process ``caller`` stopped waiting for its call ``call_id`` (its timeout passed)."""
 
 
 def _context() -> BaseContext:
@@ -114,7 +117,9 @@ class _Worker:
             if reply[0] == "log":
                 self._relay(reply)
             elif reply[0] == "call":
-                self.pool.events.route_call(self.pool.spec.item, reply[1:], self.answer)
+                self.pool.events.route_call(self.pool.spec.item, reply[1:], self.answer, self.pid)
+            elif reply[0] == "abandon":
+                self.pool.events.abandon_call(self.pid, reply[1])
             elif reply[0] == "done":
                 self._finished(Outcome("Completed", response_class=reply[2], response_body=reply[3]))
             elif reply[0] == "fail":
@@ -139,7 +144,7 @@ class _Worker:
                 if reply[0] == "log":
                     self._relay(reply)
                 elif reply[0] == "call":  # on_init may send to another item
-                    self.pool.events.route_call(self.pool.spec.item, reply[1:], self.answer)
+                    self.pool.events.route_call(self.pool.spec.item, reply[1:], self.answer, self.pid)
                 elif reply[0] == "ready":
                     self.pool.set_state(self, "running")
                     self.pool.worker_free(self)

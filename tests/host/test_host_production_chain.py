@@ -224,3 +224,9 @@ def test_two_sessions_waiting_on_each_other_end_with_a_call_cycle_error_not_a_ha
                          ["status"] not in ("Queued", "Delivered") and row, 60.0, f"session {session} to end")
         assert first["status"] == "Error" and "call cycle: " in first["error_text"], first
     assert_alive(host)
+
+
+def test_an_answer_that_comes_after_the_callers_timeout_is_stored_discarded(host: HostProcess):
+    failed = send(host, "Router", {"text": "late", "mode": "timeout"}, expect=500)
+    late = wait_for(lambda: len(session := hops(host, failed["session_id"])) == 3 and session, 30.0, "the late answer")
+    assert late[1:] == [("Request", "Router", "Echo", "Completed"), ("Response", "Echo", "Router", "Discarded")]
