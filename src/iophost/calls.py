@@ -194,12 +194,16 @@ class Calls:
     def set_timer(self, timeout: int | str, completion_key: str | None = None) -> None:
         self._timer = _deadline(_seconds(timeout))
 
+    def reset(self) -> None:
+        """Forget what an earlier message left (its handler raised before its answers were awaited)."""
+        self._pending, self._replied, self._timer = [], None, None
+
     def complete(self, process: Any, request: Any, response: Any) -> Any:
         """After ``on_request``: ``on_response`` for each awaited async call, then ``on_complete``.
         Returns the response to give the caller (the one passed to ``reply`` wins)."""
-        pending, self._pending = self._pending, []
-        if pending:
-            for call in pending:
+        if self._pending:
+            while self._pending:  # on_response may send more async calls: they are awaited too
+                call = self._pending.pop(0)
                 try:
                     answer = self._answer(call.call_id, call.target, _left(self._timer), "the set_timer time")
                 except CallError as exc:

@@ -177,6 +177,7 @@ def _handle(component: Any, calls: Calls, message: Any) -> Any:
     """One message: a service's on_process_input, else IoP's dispatch (and a process's async answers)."""
     if isinstance(component, BusinessService):
         return _call_process_input(component.on_process_input, message)
+    calls.reset()
     response = deliver(component, message)
     if isinstance(component, BusinessProcess):
         response = calls.complete(component, message, response)
