@@ -30,3 +30,12 @@ def screenshot(page, folder: str, name: str) -> None:
     """Save a full-page screenshot as ``test-artifacts/<folder>/<name>.png``."""
     (ARTIFACTS / folder).mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / folder / f"{name}.png"), full_page=True)
+
+
+def serious_accessibility_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, one line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"] if v["impact"] in ("serious", "critical")]

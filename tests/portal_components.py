@@ -6,10 +6,17 @@ from __future__ import annotations
 import base64
 import io
 import time
+from pathlib import Path
 
 from iop import BusinessOperation
 
 from msg import MLRequest, MLResponse, OverrideRequest, OverrideResponse, TrainRequest, TrainResponse
+
+
+def wait_for_gate(gate: str) -> None:
+    """Return once the file ``gate`` exists (at once when ``gate`` is empty): the test opens it."""
+    while gate and not Path(gate).exists():
+        time.sleep(0.05)
 
 
 class GatedStart(BusinessOperation):
@@ -18,10 +25,7 @@ class GatedStart(BusinessOperation):
     gate: str = ""
 
     def on_init(self) -> None:
-        from pathlib import Path
-
-        while self.gate and not Path(self.gate).exists():
-            time.sleep(0.05)
+        wait_for_gate(self.gate)
 
 
 class EchoOperation(BusinessOperation):
@@ -53,8 +57,11 @@ class TrainingStandIn(BusinessOperation):
     # Empty defaults (6 steps, 0.25 s): on IRIS a non-empty one would override the %settings line.
     steps: str = ""
     pause: str = ""
+    #: A file each training waits for before its first step (none: no wait).
+    gate: str = ""
 
     def on_train_request(self, request: TrainRequest) -> TrainResponse:
+        wait_for_gate(self.gate)
         steps = int(self.steps or 6)
         for step in range(1, steps + 1):
             time.sleep(float(self.pause or 0.25))

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from browser import browser, needs_chromium, screenshot  # noqa: F401
+from browser import browser, needs_chromium, screenshot, serious_accessibility_violations  # noqa: F401
 from host.host_process import HostProcess as PortalServer
 from portal_fixtures import PASSWORD, USERNAME, portal_server  # noqa: F401
 
@@ -126,6 +126,7 @@ def test_training_shows_its_curves_and_metrics_and_is_promoted(page, portal_serv
     rows = page.inner_text("#metrics-table")
     assert "eval_accuracy" in rows and "0.2000" in rows and "0.6800" in rows
     assert "kWh" in page.inner_text("#energy")
+    page.wait_for_selector("#training-runs tr.run-finished.shown")
     shot(page, "05-training")
     page.click("#override")
     page.wait_for_selector(".flash.ok")
@@ -134,9 +135,12 @@ def test_training_shows_its_curves_and_metrics_and_is_promoted(page, portal_serv
 
 def test_a_detection_image_is_shown_and_downloadable(page, portal_server: PortalServer) -> None:  # noqa: F811
     page.goto(f"{portal_server.url}/portal/test?item=Detector")
-    assert "cocodataset.org" in page.input_value("#test-body")
+    assert page.input_value("#test-body") == '{\n  "url": "misc/000000039769.jpg"\n}'
     page.click("#test-invoke")
     page.wait_for_selector("#test-trace:not([hidden])")
+    page.wait_for_function("document.querySelector('#test-images img.result')?.naturalWidth === 160")
+    assert len(page.inner_text("#test-response")) < 1000
+    shot(page, "06-detection-test")
     page.click("#test-trace")
     page.wait_for_selector("#message-detail img.result")
     page.wait_for_function("document.querySelector('#message-detail img.result').naturalWidth === 160")
@@ -207,3 +211,33 @@ def test_a_cross_site_form_post_with_the_users_credentials_is_refused_with_403(
     finally:
         context.close()
     assert portal_server.status()["status"] == "running"
+
+
+PAGES = ["/portal/", "/portal/items/Echo", "/portal/test?item=Tiny%20gpt2", "/portal/messages", "/portal/log",
+         "/portal/training", "/portal/models", "/portal/data", "/portal/export", "/portal/items/No%20such%20item"]
+
+
+@pytest.mark.parametrize("width,height", [(1360, 900), (390, 844)])
+def test_every_page_fits_the_screen_and_has_no_serious_accessibility_violation(
+        browser, portal_server: PortalServer, width: int, height: int) -> None:  # noqa: F811
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    page.goto(f"{portal_server.url}/portal/login")
+    assert serious_accessibility_violations(page) == []
+    log_in(page, portal_server.url)
+    session = portal_server.http.post("/test", json={"target": "Echo", "classname": "msg.MLRequest",
+                                                     "body": '{"inputs": "axe"}'}).json()["session_id"]
+    for index, path in enumerate([*PAGES, f"/portal/trace/{session}"]):
+        page.goto(f"{portal_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+        assert serious_accessibility_violations(page) == [], path
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+        screenshot(page, f"portal-{width}x{height}", f"{index:02d}-{path.strip('/').split('?')[0].replace('/', '-')}")
+    if width < 760:
+        page.goto(f"{portal_server.url}/portal/")
+        assert not page.is_visible("#portal-nav") and page.is_visible(".nav-toggle")
+        page.click(".nav-toggle")
+        page.click("#portal-nav >> text=Messages")
+        page.wait_for_url("**/portal/messages")
+    context.close()

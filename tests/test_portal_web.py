@@ -324,3 +324,55 @@ def test_pages_are_not_stored_and_the_favicon_is_served(portal_host: Host) -> No
     assert client.get("/portal/models").headers["cache-control"] == "no-store"
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+
+
+def test_the_test_page_offers_only_the_classes_an_item_handles(portal_host: Host) -> None:  # noqa: F811
+    client, _csrf = logged_in(portal_host)
+    choices = client.get("/portal/api/examples").json()
+    assert choices["Echo"]["classes"] == ["msg.MLRequest"]
+    assert set(choices["Tuning"]["classes"]) == {"msg.TrainRequest", "msg.OverrideRequest"}
+    assert choices["Detector"]["examples"]["msg.MLRequest"] == {"url": "misc/000000039769.jpg"}
+    assert (Path(__file__).resolve().parents[1] / "misc" / "000000039769.jpg").is_file()
+
+
+def test_a_null_answer_is_explained_and_an_image_is_linked_not_dumped(portal_host: Host) -> None:  # noqa: F811
+    client, csrf = logged_in(portal_host)
+    client.post("/portal/production/start", data={"csrf_token": csrf})
+    headers = {"X-CSRF-Token": csrf}
+    null = client.post("/portal/api/test", json={"target": "Echo", "classname": "msg.OverrideRequest", "body": {}},
+                       headers=headers).json()
+    assert null["body"] is None and not null["error"]
+    assert null["note"] == ("Echo answered nothing (null): its class has no on_* handler taking msg.OverrideRequest, "
+                            "so IoP's dispatch did not call any. It handles msg.MLRequest.")
+    detected = client.post("/portal/api/test", json={"target": "Detector", "classname": "msg.MLRequest",
+                                                     "body": {"url": "misc/000000039769.jpg"}}, headers=headers).json()
+    assert detected["body"]["output"]["image_png_base64"].startswith("<PNG, ")
+    assert len(str(detected["body"])) < 1000
+    image = client.get(detected["images"][0]["url"])
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+
+
+def test_training_runs_are_listed_queued_running_and_finished_and_shown_one_at_a_time(
+        portal_host: Host, tmp_path: Path) -> None:  # noqa: F811
+    gate = tmp_path / "gate"
+    client, csrf = logged_in(portal_host)
+    client.post("/portal/items/Tuning/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
+                                                       "percent_settings": f"steps=2\npause=0\ngate={gate}"})
+    client.post("/portal/production/start", data={"csrf_token": csrf})
+    sessions = [client.post("/portal/api/test", json={"target": "Tuning", "classname": "msg.TrainRequest", "body": {}},
+                            headers={"X-CSRF-Token": csrf}).json()["session_id"] for _ in range(2)]
+
+    def view(**params) -> dict:
+        return client.get("/portal/api/training", params={"item": "Tuning", **params}).json()
+
+    states = wait_for(lambda: (lambda v: v if [r["state"] for r in v["runs"]] == ["queued", "running"] else None)(
+        view()), what="one running, one queued")
+    assert states["session_id"] == sessions[0] and states["state"] == "running" and states["metrics"] is None
+    gate.touch()
+    wait_for(lambda: [r["state"] for r in view()["runs"]] == ["finished", "finished"], what="both finished")
+    last, first = view(), view(session=sessions[0])
+    assert last["session_id"] == sessions[1] and first["session_id"] == sessions[0]
+    assert [p[0] for p in first["curves"]["series"]["loss"]] == [1.0, 2.0]  # its own steps, not both runs'
+    assert first["metrics"]["rows"][0] == ["eval_loss", 1.52, 0.9]
+    page = client.get("/portal/training", params={"item": "Tuning", "session": sessions[0]})
+    assert f'data-session="{sessions[0]}"' in page.text

@@ -7,7 +7,7 @@ from typing import Any
 from iop.production.component import ComponentRef
 
 from ..settings_rule import PERCENT_SETTINGS, parse_settings_lines
-from .examples import KNOWN_REQUEST_CLASSES, default_request_class, example_body
+from .examples import default_request_class, example_body
 from .secrets_mask import mask_lines
 
 
@@ -48,9 +48,13 @@ def handled_classes(component_class: type | None) -> list[str]:
 
 
 def request_classes(item: ComponentRef) -> list[str]:
-    """The classes offered on the Test page for ``item``: its default and handled ones first."""
-    first = [default_request_class(item_class_name(item)), *handled_classes(item.component_class)]
-    return list(dict.fromkeys([*first, *KNOWN_REQUEST_CLASSES]))
+    """The classes offered on the Test page for ``item``: those its ``on_*`` handlers take (IoP's dispatch
+    table), its usual one first; the usual one alone when the table cannot be read."""
+    usual = default_request_class(item_class_name(item))
+    handled = handled_classes(item.component_class)
+    if not handled:
+        return [usual]
+    return sorted(handled, key=lambda name: name != usual)
 
 
 def test_choices(items: list[ComponentRef]) -> dict[str, dict[str, Any]]:

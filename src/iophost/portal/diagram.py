@@ -35,7 +35,7 @@ def production_svg(production: Production, states: dict[str, str], errors: dict[
     height = PAD * 2 + 24 + max(rows, 1) * (BOX_H + GAP_Y)
     where: dict[str, tuple[int, int]] = {}
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="production-diagram" width="{width}" '
-             f'height="{height}" viewBox="0 0 {width} {height}" role="img" aria-label="Production diagram">',
+             f'height="{height}" viewBox="0 0 {width} {height}" role="group" aria-label="Production diagram">',
              '<defs><marker id="edge-arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" '
              'markerHeight="7" orient="auto"><path d="M0 0 L10 5 L0 10z"/></marker></defs>']
     for col, kind in enumerate(used):

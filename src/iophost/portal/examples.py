@@ -1,7 +1,8 @@
 """The seed's example request bodies, keyed by request class and (for MLRequest) the item's task.
 
 The Test page prefills its JSON editor from here; the bodies are the seed README's, verbatim
-except for paths, which point into this repository instead of ``/irisdev/app``.
+except for images, which are the repository's ``misc/`` sample (the seed's http URL fails offline)
+instead of ``/irisdev/app`` or the web.
 """
 
 from __future__ import annotations
@@ -14,9 +15,6 @@ HF_REQUEST = "msg.HFRequest"
 TRAIN_REQUEST = "msg.TrainRequest"
 OVERRIDE_REQUEST = "msg.OverrideRequest"
 
-#: Request classes offered on the Test page even when an item's dispatch table cannot be read.
-KNOWN_REQUEST_CLASSES: tuple[str, ...] = (ML_REQUEST, HF_REQUEST, TRAIN_REQUEST, OVERRIDE_REQUEST)
-
 #: Requests that may run for minutes: the Test page sends them asynchronously.
 LONG_REQUEST_CLASSES: frozenset[str] = frozenset({TRAIN_REQUEST})
 
@@ -25,7 +23,7 @@ ML_EXAMPLES_BY_TASK: dict[str, dict[str, Any]] = {
     "ner": {"inputs": "George Washington lived in washington"},
     "token-classification": {"inputs": "George Washington lived in washington"},
     "fill-mask": {"inputs": "George Washington lived in [MASK]."},
-    "object-detection": {"url": "http://images.cocodataset.org/val2017/000000039769.jpg"},
+    "object-detection": {"url": "misc/000000039769.jpg"},
     "image-segmentation": {"url": "misc/000000039769.jpg"},
     "text-classification": {"inputs": "This was a really bad experience"},
     "sentiment-analysis": {"inputs": "This was a really bad experience"},

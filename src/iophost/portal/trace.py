@@ -86,7 +86,7 @@ def sequence_svg(messages: Sequence[MessageView], log: Sequence[LogEntryView] = 
     height = TOP + sum(heights) + ROW_HEIGHT
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="trace" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="Visual trace">',
+        f'viewBox="0 0 {width} {height}" role="group" aria-label="Visual trace">',
         # userSpaceOnUse: the arrowhead keeps its size when a selected arrow is drawn thicker.
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerUnits="userSpaceOnUse" '
         'markerWidth="14" markerHeight="14" '

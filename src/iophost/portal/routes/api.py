@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, HTTPException
 from fastapi.responses import Response
@@ -10,9 +11,9 @@ from fastapi.responses import Response
 from .. import catalog, states
 from ..context import ApiUser, Ctx, PortalContext
 from ..examples import is_long_request
-from ..host_protocol import MessageQuery
-from ..messages import image_bytes
-from ..ml.training import curves_from_log, metrics_table
+from ..host_protocol import MessageQuery, TestOutcome
+from ..messages import body_images, hide_images, image_bytes
+from ..ml.training_runs import training_view
 from ..secrets_mask import mask_body, mask_python
 
 router = APIRouter(prefix="/portal/api")
@@ -45,7 +46,35 @@ def test(target: Annotated[str, Body()], classname: Annotated[str, Body()], ctx:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
     trace = f"/portal/trace/{outcome.session_id}" if outcome.session_id is not None else ""
     return {"session_id": outcome.session_id, "asynchronous": False, "trace_url": trace,
-            "classname": outcome.response_class, "body": mask_body(outcome.response_body), "error": outcome.error}
+            "classname": outcome.response_class, "body": hide_images(mask_body(outcome.response_body)),
+            "images": _image_links(ctx, outcome), "error": outcome.error,
+            "note": _no_answer_note(ctx, target, classname) if _no_answer(outcome) else ""}
+
+
+def _no_answer(outcome: TestOutcome) -> bool:
+    return not outcome.error and outcome.response_body is None and not outcome.response_class
+
+
+def _no_answer_note(ctx: PortalContext, target: str, classname: str) -> str:
+    """Why a call answered ``null``: IoP dispatch found no handler for the class, or the handler returned None."""
+    handled = catalog.handled_classes(ctx.host.production.item(target).component_class)
+    if handled and classname not in handled:
+        return (f"{target} answered nothing (null): its class has no on_* handler taking {classname}, so IoP's "
+                f"dispatch did not call any. It handles {', '.join(handled)}.")
+    return f"{target} answered nothing (null): its handler for {classname} returned None."
+
+
+def _image_links(ctx: PortalContext, outcome: TestOutcome) -> list[dict[str, str]]:
+    """Links to the images the response carries, served from its stored message."""
+    fields = [name for name, _ in body_images(outcome.response_body)]
+    if not fields or outcome.session_id is None:
+        return []
+    stored = [m for m in ctx.host.session(outcome.session_id)
+              if m.type.lower() == "response" and m.body_class == outcome.response_class]
+    if not stored:
+        return []
+    url = f"/portal/api/messages/{stored[-1].id}/image?field="
+    return [{"field": name, "url": url + quote(name, safe="")} for name in fields]
 
 
 @router.get("/messages")
@@ -92,26 +121,10 @@ def log(ctx: Ctx, _user: ApiUser, since_id: int | None = None, top: int = 100, t
 
 
 @router.get("/training")
-def training(item: str, ctx: Ctx, _user: ApiUser) -> dict[str, Any]:
-    """Curves from the item's progress log lines since its last TrainRequest, and its last result."""
-    requests, _ = ctx.host.find_messages(MessageQuery(target=item, body_class="msg.TrainRequest", limit=1))
-    last = requests[0] if requests else None
-    entries = ctx.host.log_entries(top=5000, item=item)
-    entries = sorted(entries, key=lambda e: e.id)
-    if last is not None:
-        in_session = [e for e in entries if e.session_id == last.session_id]
-        entries = in_session or entries
-    responses, _ = ctx.host.find_messages(MessageQuery(source=item, body_class="msg.TrainResponse", limit=1))
-    result = responses[0] if responses else None
-    table = metrics_table(result.body) if result is not None and isinstance(result.body, dict) else None
-    session_messages = ctx.host.session(last.session_id) if last is not None else []
-    done = any(m.type.lower() == "response" for m in session_messages)
-    failed = next((m.error_text or m.status for m in session_messages if m.failed), "")
-    return {"item": item, "session_id": last.session_id if last else None, "running": last is not None and not done,
-            "error": failed, "curves": curves_from_log(e.text for e in entries).to_dict(),
-            "result_session_id": result.session_id if result else None,
-            "metrics": table.to_dict() if table else None,
-            "log": [e.text for e in entries[-15:]]}
+def training(item: str, ctx: Ctx, _user: ApiUser, session: int | None = None) -> dict[str, Any]:
+    """The item's trainings (queued, running, ended) and one run's curves, log and old/new metrics:
+    ``session``'s, else the running one, else the last that ended."""
+    return training_view(ctx.host, item, session)
 
 
 @router.get("/examples")

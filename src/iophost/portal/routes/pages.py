@@ -102,13 +102,15 @@ def log_page(request: Request, ctx: Ctx, identity: PageUser, type: str = "", ite
 
 
 @router.get("/portal/training", response_class=HTMLResponse)
-def training_page(request: Request, ctx: Ctx, identity: PageUser, item: str = "") -> Response:
+def training_page(request: Request, ctx: Ctx, identity: PageUser, item: str = "",
+                  session: int | None = None) -> Response:
     tuning = [i for i in ctx.host.production.items if catalog.is_tuning_item(i)]
     chosen = item or (tuning[0].name if tuning else "")
     rollback = None
     if chosen:
         rollback = catalog.rollback_class(_item_or_404(ctx, chosen))
-    return render(request, ctx, identity, "training.html", items=tuning, item=chosen, rollback_class=rollback)
+    return render(request, ctx, identity, "training.html", items=tuning, item=chosen, rollback_class=rollback,
+                  session=session)
 
 
 @router.get("/portal/models", response_class=HTMLResponse)

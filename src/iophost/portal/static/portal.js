@@ -84,5 +84,13 @@ const portal = (() => {
     setTimeout(pollStatus, 2000);
   }
 
+  // On a phone the navigation is folded behind its Menu button.
+  document.addEventListener("click", (event) => {
+    const toggle = event.target.closest(".nav-toggle");
+    if (!toggle) return;
+    const nav = document.getElementById(toggle.getAttribute("aria-controls"));
+    toggle.setAttribute("aria-expanded", String(nav.classList.toggle("open")));
+  });
+
   return { api, el, json, pollStatus };
 })();

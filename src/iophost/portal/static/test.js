@@ -5,7 +5,7 @@
   const item = document.getElementById("test-item"), klass = document.getElementById("test-class");
   const body = document.getElementById("test-body"), hint = document.getElementById("test-hint");
   const status = document.getElementById("test-status"), output = document.getElementById("test-response");
-  const trace = document.getElementById("test-trace");
+  const trace = document.getElementById("test-trace"), images = document.getElementById("test-images");
   const LONG = ["msg.TrainRequest"];
 
   function fillClasses(preferred) {
@@ -31,6 +31,7 @@
       status.textContent = `The body is not valid JSON: ${error.message}`; status.className = "error-text"; return;
     }
     status.textContent = "Running…"; status.className = "muted"; output.textContent = ""; trace.hidden = true;
+    images.replaceChildren();
     try {
       const result = await portal.api("/portal/api/test", { method: "POST",
         body: { target: item.value, classname: klass.value, body: parsed } });
@@ -46,8 +47,12 @@
         status.textContent = "Error"; status.className = "error-text"; output.textContent = result.error;
         trace.textContent = "Visual Trace";
       } else {
-        status.textContent = `${result.classname} (session ${result.session_id})`;
+        status.textContent = result.note || `${result.classname} (session ${result.session_id})`;
+        if (result.note) status.className = "warning-text";
         output.textContent = portal.json(result.body); trace.textContent = "Visual Trace";
+        images.replaceChildren(...result.images.map((image) => portal.el("figure", {},
+          portal.el("img", { class: "result", src: image.url, alt: `image in ${image.field}` }),
+          portal.el("figcaption", {}, portal.el("a", { href: `${image.url}&download=1`, text: `Download ${image.field}` })))));
       }
     } catch (error) { status.textContent = error.message; status.className = "error-text"; }
   });

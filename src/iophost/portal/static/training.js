@@ -2,7 +2,7 @@
 "use strict";
 (() => {
   const status = document.getElementById("training-status");
-  const item = status.dataset.item;
+  const item = status.dataset.item, session = status.dataset.session;
   const COLORS = ["#2459a8", "#d13438", "#1f9d55", "#b7791f", "#7c3aed", "#0e7490"];
   const SVGNS = "http://www.w3.org/2000/svg";
 
@@ -56,9 +56,26 @@
     info.textContent = metrics.info || "";
   }
 
+  function runs(list, shown) {
+    const body = document.querySelector("#training-runs tbody");
+    if (!list.length) { body.replaceChildren(portal.el("tr", {}, portal.el("td", { colspan: 4, class: "muted", text: "No training yet." }))); return; }
+    body.replaceChildren(...list.map((run) => {
+      const row = portal.el("tr", { class: `run-${run.state}${run.session_id === shown ? " shown" : ""}`, "data-session": run.session_id },
+        portal.el("td", {}, portal.el("a", { href: `/portal/trace/${run.session_id}`, text: `session ${run.session_id}` })),
+        portal.el("td", {}, portal.el("span", { class: `badge state-${run.state}`, text: run.state })),
+        portal.el("td", { text: run.time_created }),
+        portal.el("td", {}, run.session_id === shown ? portal.el("span", { class: "muted", text: "shown" })
+          : portal.el("a", { href: `/portal/training?item=${encodeURIComponent(item)}&session=${run.session_id}`, text: "Show" })));
+      return row;
+    }));
+  }
+
+  const WORDS = { queued: "is queued", running: "is running", finished: "finished", failed: "failed" };
+
   async function refresh() {
     let data;
-    try { data = await portal.api(`/portal/api/training?item=${encodeURIComponent(item)}`); } catch (error) {
+    const query = `item=${encodeURIComponent(item)}${session ? `&session=${session}` : ""}`;
+    try { data = await portal.api(`/portal/api/training?${query}`); } catch (error) {
       status.textContent = error.message; setTimeout(refresh, 3000); return;
     }
     const loss = {}, evals = {};
@@ -69,12 +86,17 @@
     draw(document.getElementById("chart-loss"), loss, data.curves.x);
     draw(document.getElementById("chart-eval"), evals, data.curves.x);
     table(data.metrics);
+    runs(data.runs, data.session_id);
     document.getElementById("training-log").textContent = data.log.join("\n");
-    const link = data.session_id ? ` (<a href="/portal/trace/${data.session_id}">session ${data.session_id}</a>)` : "";
-    status.innerHTML = data.error ? `Training failed: ${data.error.replace(/</g, "&lt;")}${link}`
-      : data.running ? `Training running${link}…` : data.session_id ? `Last training finished${link}.` : "No training yet.";
+    if (!data.session_id) status.replaceChildren("No training yet.");
+    else {
+      status.replaceChildren(`Training of session ${data.session_id} ${WORDS[data.state] || data.state}`,
+        data.error ? `: ${data.error}` : ".", " ", portal.el("a", { href: `/portal/trace/${data.session_id}`, text: "Visual Trace" }));
+    }
     status.className = data.error ? "error-text" : "muted";
-    setTimeout(refresh, data.running ? 1500 : 5000);
+    status.dataset.state = data.state;
+    const busy = data.runs.some((run) => run.state === "running" || run.state === "queued");
+    setTimeout(refresh, busy ? 1500 : 5000);
   }
   refresh();
 })();
