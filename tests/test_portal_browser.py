@@ -166,6 +166,11 @@ def test_event_log_tails_live_and_messages_are_searchable(page, portal_server: P
     page.wait_for_selector("#message-table tbody tr")
     rows = page.locator("#message-table tbody tr")
     assert rows.count() >= 1 and all("Tiny gpt2" in rows.nth(i).inner_text() for i in range(rows.count()))
+    page.fill("input[name=target]", "")
+    page.fill("input[name=text]", "live tail")
+    page.click("#message-filters button[type=submit]")
+    page.click("#message-table tbody tr >> nth=0 >> [data-message-id]")
+    page.wait_for_function("document.querySelector('#message-body')?.textContent.includes('live tail works')")
     shot(page, "08-messages")
 
 

@@ -376,3 +376,46 @@ def test_training_runs_are_listed_queued_running_and_finished_and_shown_one_at_a
     assert first["metrics"]["rows"][0] == ["eval_loss", 1.52, 0.9]
     page = client.get("/portal/training", params={"item": "Tuning", "session": sessions[0]})
     assert f'data-session="{sessions[0]}"' in page.text
+
+
+def test_messages_contain_filters_body_search_sort_and_page_size(portal_host: Host) -> None:  # noqa: F811
+    client, csrf = logged_in(portal_host)
+    client.post("/portal/production/start", data={"csrf_token": csrf})
+    for word in [f"word-{n:02d}" for n in range(22)] + ["George Washington"]:
+        client.post("/portal/api/test", json={"target": "Echo", "classname": "msg.MLRequest", "body": {"inputs": word}},
+                    headers={"X-CSRF-Token": csrf})
+
+    def ids(**params) -> list[int]:
+        page = client.get("/portal/messages", params=params).text
+        return [int(n) for n in re.findall(r'data-message-id="(\d+)"', page)]
+
+    found = client.get("/portal/messages", params={"text": "george", "target": "ech", "body_class": "mlreq"})
+    assert "Messages <span class=\"muted\">(1)</span>" in found.text
+    both = client.get("/portal/messages", params={"text": "GEORGE"})
+    assert "Messages <span class=\"muted\">(2)</span>" in both.text  # the request and the echo's response
+    newest = ids(size=20)
+    assert len(newest) == 20 and newest == sorted(newest, reverse=True)
+    assert ids(size=20, sort="oldest")[:3] == [1, 2, 3]
+    second = ids(size=20, page=3)
+    assert second and max(second) < min(ids(size=20, page=2))
+    assert len(ids(last="15m")) == 46 and ids(since="2999-01-01T00:00") == []
+    pane = client.get("/portal/messages").text
+    assert 'id="message-detail"' in pane and "/portal/static/trace.js" in pane
+
+
+def test_the_event_log_filters_by_parts_of_item_and_text_pages_and_colours_errors(portal_host: Host) -> None:  # noqa: F811
+    client, _csrf = logged_in(portal_host)
+    for n in range(25):
+        portal_host.log("Info", "Tuning", f"step={n} loss=1.0")
+    portal_host.log("Error", "Tiny gpt2", "out of memory")
+    portal_host.log("Warning", "Echo", "disk almost full")
+    page = client.get("/portal/log", params={"item": "tun", "text": "STEP=1", "size": 20}).text
+    assert re.findall(r'<td class="text">(step=1\d?) ', page) == [f"step={n}" for n in (19, 18, 17, 16, 15, 14, 13,
+                                                                                         12, 11, 10, 1)]
+    first, second = (client.get("/portal/log", params={"item": "Tuning", "size": 20, "page": n}).text for n in (1, 2))
+    assert 'id="next-page"' in first and 'id="next-page"' not in second
+    assert [len(re.findall(r"<td class=\"text\">step=", page)) for page in (first, second)] == [20, 5]
+    errors = client.get("/portal/log", params={"type": "Error"}).text
+    assert '<tr class="log-error"><td>' in errors and "out of memory" in errors and "disk almost full" not in errors
+    oldest = client.get("/portal/log", params={"sort": "oldest", "size": 20}).text
+    assert 'data-live="0"' in oldest and "host started" in oldest

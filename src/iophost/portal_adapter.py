@@ -9,7 +9,7 @@ from iop import Production
 
 from .errors import ComponentError
 from .host import Host
-from .portal import MessageQuery, TestOutcome
+from .portal import LogQuery, MessageQuery, TestOutcome
 from .portal.messages import LogEntryView, MessageView, log_entry_from_row, message_from_row
 
 PORTAL_SOURCE = "Portal Test"
@@ -78,7 +78,8 @@ class PortalAdapter:
     def find_messages(self, query: MessageQuery) -> tuple[list[MessageView], int]:
         rows, total = self.host.store.find(
             since=query.since, until=query.until, status=query.status, source=query.source, target=query.target,
-            body_class=query.body_class, session_id=query.session_id, offset=query.offset, limit=query.limit)
+            body_class=query.body_class, session_id=query.session_id, offset=query.offset, limit=query.limit,
+            contains=query.contains, body_text=query.body_text, oldest_first=query.oldest_first)
         return [message_from_row(row) for row in rows], total
 
     def message(self, message_id: int) -> MessageView | None:
@@ -98,6 +99,12 @@ class PortalAdapter:
 
     def session_log(self, session_id: int) -> list[LogEntryView]:
         rows = self.host.store.log_entries(since_id=0, top=SESSION_LOG_LINES, session_id=session_id)
+        return [log_entry_from_row(row) for row in rows]
+
+    def search_log(self, query: LogQuery) -> list[LogEntryView]:
+        rows = self.host.store.search_log(since=query.since, until=query.until, type=query.type,
+                                          config_name=query.item, text=query.text, offset=query.offset,
+                                          limit=query.limit, oldest_first=query.oldest_first)
         return [log_entry_from_row(row) for row in rows]
 
     def log(self, type: str, item: str, text: str) -> None:

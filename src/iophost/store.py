@@ -378,20 +378,37 @@ class MessageStore:
 
     def find(self, *, since: datetime | None = None, until: datetime | None = None, status: str = "",
              source: str = "", target: str = "", body_class: str = "", session_id: int | None = None,
-             offset: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int]:
-        """Messages matching every given field, newest first, and how many match in all."""
+             offset: int = 0, limit: int = 50, contains: bool = False, body_text: str = "",
+             oldest_first: bool = False) -> tuple[list[dict[str, Any]], int]:
+        """Messages matching every given field, newest first (``oldest_first``: by id ascending), and how
+        many match in all. With ``contains``, source, target and body class match any part of the name
+        in any case; ``body_text`` keeps the messages whose body holds that text (any case)."""
         conditions = [column == value for column, value in (
-            (messages.c.status, status), (messages.c.source_config_name, source),
-            (messages.c.target_config_name, target), (messages.c.body_class_name, body_class),
-            (messages.c.session_id, session_id)) if value not in (None, "")]
-        if since is not None:
-            conditions.append(messages.c.time_created >= since)
-        if until is not None:
-            conditions.append(messages.c.time_created <= until)
+            (messages.c.status, status), (messages.c.session_id, session_id)) if value not in (None, "")]
+        conditions += [_matching(column, value, contains) for column, value in (
+            (messages.c.source_config_name, source), (messages.c.target_config_name, target),
+            (messages.c.body_class_name, body_class)) if value]
+        if body_text:
+            conditions.append(messages.c.body.icontains(body_text, autoescape=True))
+        conditions += _window(messages.c.time_created, since, until)
         where = and_(True, *conditions)
         total = self._read(select(func.count()).select_from(messages).where(where))[0]
-        rows = self._read(select(messages).where(where).order_by(messages.c.id.desc()).offset(offset).limit(limit))
+        order = messages.c.id.asc() if oldest_first else messages.c.id.desc()
+        rows = self._read(select(messages).where(where).order_by(order).offset(offset).limit(limit))
         return [_message_row(row) for row in rows], int(next(iter(total.values())))
+
+    def search_log(self, *, since: datetime | None = None, until: datetime | None = None, type: str = "",
+                   config_name: str = "", text: str = "", offset: int = 0, limit: int = 100,
+                   oldest_first: bool = False) -> list[dict[str, Any]]:
+        """Event log entries in a time window whose item name and text contain the given parts (any
+        case), of one type when given; newest first unless ``oldest_first``."""
+        conditions = [event_log.c.type == type] if type else []
+        conditions += [column.icontains(value, autoescape=True)
+                       for column, value in ((event_log.c.config_name, config_name), (event_log.c.text, text)) if value]
+        conditions += _window(event_log.c.time_logged, since, until)
+        order = event_log.c.id.asc() if oldest_first else event_log.c.id.desc()
+        statement = select(event_log).where(and_(True, *conditions)).order_by(order).offset(offset).limit(limit)
+        return [_log_row(row) for row in self._read(statement)]
 
     def count_unfinished(self, target: str) -> int:
         rows = self._read(select(func.count()).select_from(messages).where(
@@ -414,6 +431,15 @@ class MessageStore:
         else:
             statement = statement.order_by(event_log.c.id.desc()).limit(top)
         return [_log_row(row) for row in self._read(statement)]
+
+
+def _matching(column: Any, value: str, contains: bool) -> Any:
+    return column.icontains(value, autoescape=True) if contains else column == value
+
+
+def _window(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    """Conditions keeping ``column`` between ``since`` and ``until`` (either may be open)."""
+    return ([column >= since] if since is not None else []) + ([column <= until] if until is not None else [])
 
 
 def _grouped(batch: Iterable[tuple[Any, dict[str, Any]]]) -> Iterable[tuple[Any, list[dict[str, Any]]]]:

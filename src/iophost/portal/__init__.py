@@ -15,11 +15,12 @@ from starlette.exceptions import HTTPException
 
 from .auth import PortalAuth
 from .context import PortalContext, error_page
-from .host_protocol import MessageQuery, PortalHost, TestOutcome
+from .host_protocol import LogQuery, MessageQuery, PortalHost, TestOutcome
 from .production_changes import ProductionChanges, apply_changes
 from .routes import actions, api, login, pages, static
 
-__all__ = ["MessageQuery", "PortalHost", "ProductionChanges", "TestOutcome", "apply_changes", "mount_portal"]
+__all__ = ["LogQuery", "MessageQuery", "PortalHost", "ProductionChanges", "TestOutcome", "apply_changes",
+           "mount_portal"]
 
 
 def mount_portal(app: FastAPI, host: PortalHost, *, changes: ProductionChanges | None = None) -> PortalContext:

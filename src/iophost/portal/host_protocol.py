@@ -20,18 +20,38 @@ ITEM_STATES = ("starting", "running", "stopped", "error", "disabled")
 
 
 @dataclass
-class MessageQuery:
-    """A search of the message store; every field left empty matches everything."""
+class _Page:
+    """A time window (either end open), an order and a page of results."""
 
     since: datetime | None = None
     until: datetime | None = None
+    offset: int = 0
+    limit: int = 50
+    oldest_first: bool = False
+
+
+@dataclass
+class MessageQuery(_Page):
+    """A search of the message store; every field left empty matches everything."""
+
     status: str = ""
     source: str = ""
     target: str = ""
     body_class: str = ""
     session_id: int | None = None
-    offset: int = 0
-    limit: int = 50
+    #: Source, target and body class match any part of the name, in any case (else the whole name).
+    contains: bool = False
+    #: Only messages whose body holds this text (any case).
+    body_text: str = ""
+
+
+@dataclass
+class LogQuery(_Page):
+    """A search of the event log: a type, and parts of the item name and of the text (any case)."""
+
+    type: str = ""
+    item: str = ""
+    text: str = ""
 
 
 @dataclass
@@ -104,6 +124,9 @@ class PortalHost(Protocol):
 
     def session_log(self, session_id: int) -> list[LogEntryView]:
         """The event log entries written while the session's messages were handled, oldest first."""
+
+    def search_log(self, query: LogQuery) -> list[LogEntryView]:
+        """Event log entries matching ``query``, newest first unless it says otherwise."""
 
     def log(self, type: str, item: str, text: str) -> None:
         """Write an entry of the portal's own (e.g. "settings of X changed by admin")."""

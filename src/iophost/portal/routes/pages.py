@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from .. import catalog, states
+from .. import catalog, search, states
 from ..context import Ctx, PageUser, PortalContext, render
 from ..diagram import production_svg
-from ..host_protocol import MessageQuery
+from ..host_protocol import LogQuery, MessageQuery
 from ..ml.data_view import review_summary
 from ..ml.models_view import list_models
 from ..production_changes import component_classes
@@ -72,31 +71,36 @@ def trace_page(session_id: int, request: Request, ctx: Ctx, identity: PageUser) 
                   diagram=sequence_svg(messages, ctx.host.session_log(session_id)), pending=pending)
 
 
-def _when(value: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value) if value else None
-    except ValueError:
-        return None
-
-
 @router.get("/portal/messages", response_class=HTMLResponse)
-def messages_page(request: Request, ctx: Ctx, identity: PageUser, since: str = "", until: str = "", status: str = "",
-                  source: str = "", target: str = "", body_class: str = "", page: int = 1) -> Response:
-    page = max(page, 1)
-    query = MessageQuery(since=_when(since), until=_when(until), status=status, source=source, target=target,
-                         body_class=body_class, offset=(page - 1) * 50, limit=50)
+def messages_page(request: Request, ctx: Ctx, identity: PageUser, since: str = "", until: str = "", last: str = "",
+                  status: str = "", source: str = "", target: str = "", body_class: str = "", text: str = "",
+                  sort: str = "newest", size: int = search.DEFAULT_PAGE_SIZE, page: int = 1) -> Response:
+    """Messages whose source, target and class contain the given parts and whose body holds ``text``."""
+    span = search.window(since=since, until=until, last=last, sort=sort, size=size, page=page)
+    query = MessageQuery(since=span.since, until=span.until, status=status, source=source, target=target,
+                         body_class=body_class, body_text=text, contains=True, oldest_first=span.oldest_first,
+                         offset=span.offset, limit=span.size)
     messages, total = ctx.host.find_messages(query)
-    filters = {"since": since, "until": until, "status": status, "source": source, "target": target,
-               "body_class": body_class}
-    return render(request, ctx, identity, "messages.html", messages=messages, total=total, page=page,
-                  pages=max((total + 49) // 50, 1), filters=filters, statuses=STATUSES,
+    filters = {"since": since, "until": until, "last": last, "status": status, "source": source, "target": target,
+               "body_class": body_class, "text": text, "sort": sort, "size": span.size}
+    return render(request, ctx, identity, "messages.html", messages=messages, total=total, page=span.page,
+                  pages=max(-(-total // span.size), 1), filters=filters, statuses=STATUSES, search=search,
                   items=[item.name for item in ctx.host.production.items])
 
 
 @router.get("/portal/log", response_class=HTMLResponse)
-def log_page(request: Request, ctx: Ctx, identity: PageUser, type: str = "", item: str = "") -> Response:
-    entries = ctx.host.log_entries(top=200, type=type, item=item)
-    return render(request, ctx, identity, "log.html", entries=entries, type=type, item=item, types=LOG_TYPES,
+def log_page(request: Request, ctx: Ctx, identity: PageUser, type: str = "", item: str = "", text: str = "",
+             since: str = "", until: str = "", last: str = "", sort: str = "newest",
+             size: int = search.DEFAULT_PAGE_SIZE, page: int = 1) -> Response:
+    """Event log entries of a type, whose item and text contain the given parts, in a time window."""
+    span = search.window(since=since, until=until, last=last, sort=sort, size=size, page=page)
+    entries = ctx.host.search_log(LogQuery(since=span.since, until=span.until, type=type, item=item, text=text,
+                                           offset=span.offset, limit=span.size + 1, oldest_first=span.oldest_first))
+    filters = {"type": type, "item": item, "text": text, "since": since, "until": until, "last": last,
+               "sort": sort, "size": span.size}
+    live = span.page == 1 and not span.oldest_first and not (until or text or item)
+    return render(request, ctx, identity, "log.html", entries=entries[:span.size], more=len(entries) > span.size,
+                  page=span.page, filters=filters, types=LOG_TYPES, search=search, live=live,
                   items=[i.name for i in ctx.host.production.items],
                   last_id=max((e.id for e in entries), default=0))
 

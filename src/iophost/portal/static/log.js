@@ -2,12 +2,13 @@
 "use strict";
 (() => {
   const table = document.getElementById("log-table"), live = document.getElementById("log-live");
+  if (table.dataset.live !== "1") return;  // an older page, a filtered or sorted view: no tail
   const body = table.querySelector("tbody");
   let lastId = Number(table.dataset.lastId || 0);
 
   async function tail() {
     if (live.checked) {
-      const query = new URLSearchParams({ since_id: lastId, type: table.dataset.type, item: table.dataset.item });
+      const query = new URLSearchParams({ since_id: lastId, type: table.dataset.type });
       try {
         const entries = await portal.api(`/portal/api/log?${query}`);
         for (const entry of entries) {
@@ -18,6 +19,7 @@
             portal.el("td", { text: String(entry.id) }), portal.el("td", { text: entry.time_logged }),
             portal.el("td", { text: entry.type }), portal.el("td", { text: entry.config_name }),
             portal.el("td", {}, session), portal.el("td", { class: "text", text: entry.text }));
+          body.querySelector("td[colspan]")?.parentElement.remove();
           body.prepend(row);
         }
       } catch (error) { /* host restarting: keep polling */ }

@@ -1,4 +1,4 @@
-// Visual Trace: clicking a message shows its header and body, and any image it carries.
+// Visual Trace (and the Messages page's detail pane): clicking a message shows its header and body, and any image it carries.
 "use strict";
 (() => {
   const detail = document.getElementById("message-detail");
@@ -57,5 +57,5 @@
     const first = document.querySelector("svg.trace .message.response") || document.querySelector("svg.trace .message");
     if (first) show(first.dataset.messageId);
   }
-  if (diagram.dataset.pending === "1") setTimeout(() => location.reload(), 2000);
+  if (diagram?.dataset.pending === "1") setTimeout(() => location.reload(), 2000);
 })();
