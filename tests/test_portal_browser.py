@@ -246,3 +246,17 @@ def test_every_page_fits_the_screen_and_has_no_serious_accessibility_violation(
         page.click("#portal-nav >> text=Messages")
         page.wait_for_url("**/portal/messages")
     context.close()
+
+
+def test_back_after_logging_out_shows_no_portal_page(browser, portal_server: PortalServer) -> None:  # noqa: F811
+    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    log_in(page, portal_server.url)
+    page.goto(f"{portal_server.url}/portal/models")
+    page.click(".logout button[type=submit]")
+    page.wait_for_url("**/portal/login**")
+    page.go_back()
+    page.wait_for_load_state()
+    assert "/portal/login" in page.url and page.locator("h1", has_text="Models").count() == 0
+    context.close()
