@@ -11,6 +11,8 @@ import pytest
 
 #: What the stand-in answers for the model ``gpt2``.
 GPT2_ANSWER = [{"generated_text": "Can you please let us know more details"}]
+#: The end of the internal service's long error page: an error text must not quote that far.
+INTERNAL_TAIL = "db_url=postgresql://internal"
 
 
 class FakeInferenceAPI(BaseHTTPRequestHandler):
@@ -24,6 +26,11 @@ class FakeInferenceAPI(BaseHTTPRequestHandler):
         if model == "slow":
             time.sleep(2)
         status, payload, kind = {
+            # a remote API that echoes the key back under another name
+            "echo": (200, json.dumps({"seen": self.headers.get("Authorization")}), "application/json"),
+            # a service of the internal network answering with a whole page of its own
+            "internal": (500, "<html><pre>" + "config: internal-only line\n" * 400 + INTERNAL_TAIL + "</pre>",
+                         "text/html"),
             "gpt2": (200, json.dumps(GPT2_ANSWER), "application/json"),
             "private": (401, json.dumps({"error": "Invalid credentials in Authorization header"}),
                         "application/json"),

@@ -56,7 +56,7 @@ class EchoOperation(BusinessOperation):
             time.sleep(0.01)
         self.log_info(f"echoing {request.text!r}")
         if request.text == "fail":
-            raise ValueError("asked to fail")
+            raise RuntimeError("asked to fail")
         return EchoResponse(text=f"{self.greeting or 'echo'} {request.text}", pid=os.getpid())
 
 

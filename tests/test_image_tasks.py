@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import io
 import json
+import struct
 import threading
+import zlib
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,7 +18,7 @@ from PIL import Image, ImageChops
 
 import bo
 from components import call, started
-from mlcore.images import ImageNotAllowed, ImageSourceError
+from mlcore.images import ImageNotAllowed, ImageSourceError, ImageTooLargeError
 
 pytest_plugins = ["hub_fixtures"]
 
@@ -123,6 +125,34 @@ def test_not_an_image_and_no_image_are_clear_errors(vision_model_root, tmp_path)
         call(op, "msg.MLRequest", {"url": str(tmp_path / "notes.txt")})
     with pytest.raises(ImageSourceError, match="needs an image"):
         call(op, "msg.MLRequest", {"threshold": 0.5})
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A small PNG file whose header declares ``width`` x ``height`` pixels (a decompression bomb's shape)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 4096)) + chunk(
+        b"IEND", b"")
+
+
+def test_image_bytes_and_pixels_are_limited_before_reading_or_decoding(vision_model_root, sample, tmp_path):
+    bomb = tmp_path / "bomb.png"
+    bomb.write_bytes(_png_declaring(12000, 12000))
+    huge = tmp_path / "huge.jpg"
+    with open(huge, "wb") as file:  # 1 GB, sparse: only its size is real
+        file.truncate(1 << 30)
+    op = _op(vision_model_root, "tiny-detr", "object-detection", f"allowed_image_dirs={tmp_path}")
+    with pytest.raises(ImageTooLargeError, match=r"is 12000x12000 pixels; at most 40000000 pixels "
+                                                 r"\(the max_image_pixels setting\)"):
+        call(op, "msg.MLRequest", {"url": str(bomb)})
+    with pytest.raises(ImageTooLargeError, match=r"has 1073741824 bytes; at most 52428800 \(the max_image_bytes"):
+        call(op, "msg.MLRequest", {"url": str(huge)})
+    small = _op(vision_model_root, "tiny-detr", "object-detection", "max_image_pixels=1000")
+    with pytest.raises(ImageTooLargeError, match="at most 1000 pixels"):
+        call(small, "msg.MLRequest", {"url": SEED_PATH})
+    with pytest.raises(ValueError, match=r"top_k must be a whole number from 1 to 16 \(the max_return_sequences"):
+        call(op, "msg.MLRequest", {"url": SEED_PATH, "top_k": 1e6})
 
 
 def test_on_iris_an_image_response_travels_as_the_visual_trace_class(monkeypatch):

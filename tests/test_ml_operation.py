@@ -66,6 +66,23 @@ def test_missing_task_is_named(model_root):
         started(bo.MLOperation, f"name=tiny-gpt2\npath={model_root}")
 
 
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"num_return_sequences": 1e6}, "num_return_sequences must be a whole number from 1 to 2 "
+                                    "(the max_return_sequences setting), got 1000000.0"),
+    ({"num_return_sequences": "1e3"}, "num_return_sequences must be a whole number from 1 to 2"),
+    ({"max_new_tokens": 10**9}, "max_new_tokens must be a whole number from 1 to 2048 (the max_answer_tokens"),
+    ({"max_length": True}, "max_length must be a whole number"),
+    ({"text_inputs": ["a"] * 65}, "text_inputs holds 65 inputs; at most 64 (the max_inputs setting)"),
+])
+def test_requests_asking_for_too_much_output_are_refused_by_name(model_root, fields, message):
+    op = started(bo.MLOperation, _settings(model_root, "tiny-gpt2", "text-generation", "max_return_sequences=2"))
+    with pytest.raises(ValueError) as refused:
+        call(op, "msg.MLRequest", {"text_inputs": "George", **fields})
+    assert message in str(refused.value)
+    assert len(call(op, "msg.MLRequest", {"text_inputs": "George", "max_new_tokens": 2,
+                                          "num_return_sequences": 2}).output) == 2
+
+
 def test_arguments_the_pipeline_rejects_give_a_clear_error(model_root):
     op = started(bo.MLOperation, _settings(model_root, "tiny-bert", "fill-mask"))
     with pytest.raises(ValueError, match="fill-mask"):

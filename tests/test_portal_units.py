@@ -113,17 +113,6 @@ def test_examples_are_the_seeds_by_class_and_task() -> None:
     assert example_body("msg.HFRequest")["api_key"] == ""
 
 
-def test_secrets_are_masked_in_settings_bodies_and_exports() -> None:
-    from iophost.portal.secrets_mask import MASK, mask_body, mask_lines, mask_python, unmask_lines
-
-    assert mask_lines("name=x\napi_key=hf_abc\ntask=y") == f"name=x\napi_key={MASK}\ntask=y"
-    assert unmask_lines(f"name=z\napi_key={MASK}", "name=x\napi_key=hf_abc") == "name=z\napi_key=hf_abc"
-    assert mask_body({"api_key": "hf_abc", "payload": {"token": "t", "text": "hi"}}) == {
-        "api_key": MASK, "payload": {"token": MASK, "text": "hi"}}
-    python = mask_python("settings={'%settings': 'name=x\\napi_key=hf_abc', 'api_key': 'hf_zzz'}")
-    assert "hf_abc" not in python and "hf_zzz" not in python and "name=x" in python
-
-
 def test_the_host_imports_of_the_ml_core_only_its_layout_conventions() -> None:
     import subprocess
     import sys

@@ -51,6 +51,15 @@ def test_a_wrong_login_is_refused(portal_host: Host) -> None:  # noqa: F811
     assert client.get("/portal/", follow_redirects=False).status_code == 303
 
 
+def test_log_out_ends_the_session_even_for_a_replayed_cookie(portal_host: Host) -> None:  # noqa: F811
+    client, csrf = logged_in(portal_host)
+    cookie = client.cookies["iophost_portal"]
+    assert client.post("/portal/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    client.cookies.set("iophost_portal", cookie)  # the cookie kept by an attacker (or a stale tab) after Log out
+    assert client.get("/portal/", follow_redirects=False).status_code == 303
+    assert client.get("/portal/api/status").status_code == 401
+
+
 def test_the_session_cookie_is_httponly_and_samesite_strict(portal_host: Host) -> None:  # noqa: F811
     client = TestClient(make_app(portal_host), base_url=BASE)
     token = re.search(r'name="login_token" value="([^"]+)"', client.get("/portal/login").text).group(1)

@@ -70,6 +70,14 @@ def request_limits(args: argparse.Namespace) -> RequestLimits:
                               if (value := getattr(args, name)) is not None})
 
 
+def keep_private(data_dir: Path) -> None:
+    """Every file the host creates from now on (message store and its -wal/-shm, lock, state, portal
+    changes) is readable by this user only, and so are the store's files of an earlier start."""
+    os.umask(0o077)
+    for path in data_dir.glob(f"{DATABASE_FILE}*"):
+        path.chmod(0o600)
+
+
 def start(args: argparse.Namespace) -> int:
     try:
         limits = request_limits(args)
@@ -78,6 +86,7 @@ def start(args: argparse.Namespace) -> int:
         return 2
     data_dir = Path(args.data).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
+    keep_private(data_dir)
     credentials = load_credentials(data_dir)
     store = MessageStore(args.db or f"sqlite:///{data_dir / DATABASE_FILE}")
     try:

@@ -32,6 +32,10 @@ class MessageBodyError(ValueError):
     """A message body that is not valid JSON for its class."""
 
 
+class NoHandlerError(ValueError):
+    """The component has no handler for the message's class (IoP would hand it to a no-op on_message)."""
+
+
 def create_component(component_class: type, host_settings: Mapping[str, Any] | None = None,
                      logger: logging.Logger | None = None) -> Any:
     """Allocate ``component_class`` as IRIS does, apply its Host settings, and return it
@@ -115,5 +119,24 @@ def dump_message(message: Any) -> dict[str, Any]:
 
 
 def deliver(component: Any, message: Any) -> Any:
-    """Hand a message to the component through IoP's dispatcher; return its response."""
+    """Hand a message to the component through IoP's dispatcher; return its response.
+
+    Raises:
+        NoHandlerError: no handler of the component takes this message's class and the component
+            keeps IoP's default ``on_message`` (which would drop the message and answer nothing).
+    """
+    classname = message_classname(message)
+    dispatch = getattr(component, "DISPATCH", None) or []
+    if not any(name == classname for name, _ in dispatch) and not _handles_any_message(component):
+        handled = ", ".join(sorted({name for name, _ in dispatch})) or "none"
+        raise NoHandlerError(f"{type(component).__name__} has no handler for {classname} (it handles: {handled})")
     return dispatch_message(component, message)
+
+
+def _handles_any_message(component: Any) -> bool:
+    """True when the component's own class overrides IoP's catch-all ``on_message`` (or ``on_request``)."""
+    for hook in ("on_message", "on_request"):
+        owner = next((klass for klass in type(component).__mro__ if hook in vars(klass)), None)
+        if owner is not None and not owner.__module__.startswith("iop."):
+            return True
+    return False

@@ -31,6 +31,15 @@ class ComponentError(HostError):
         self.session_id = session_id
 
 
+class RefusedMessageError(ComponentError):
+    """The component refused the message as invalid (a field missing, of the wrong type or out of range)."""
+
+
+def failed(error: str, session_id: int, refused: bool) -> ComponentError:
+    """The error of a message that did not complete: refused by its component, or failed in it."""
+    return (RefusedMessageError if refused else ComponentError)(error, session_id)
+
+
 class DataFolderInUseError(HostError):
     """Another live host process owns this data folder."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -19,7 +19,7 @@ from typing import Any
 from iop import Production
 
 from .call_graph import CallCycleError, CallGraph
-from .component import MessageBodyError, MessageClassError, message_class, parse_body
+from .component import MessageBodyError, MessageClassError, parse_body
 from .data_folder import DataFolder
 from .errors import (
     ComponentError,
@@ -28,10 +28,13 @@ from .errors import (
     StateError,
     UnknownItemError,
     UnknownProductionError,
+    failed,
 )
 from .loader import ComponentSpec, SettingsError, component_spec, is_enabled, load_settings, pool_size
-from .masking import SecretScrubber, mask_body, secret_values
+from .masking import MASKER
+from .message_classes import MessageClasses
 from .request_limits import DEFAULT_LIMITS, RequestLimits
+from .settings_rule import PERCENT_SETTINGS, parse_settings_lines
 from .store import MessageStore, now, render_time
 from .workers import ItemWorkers, Job, Outcome
 
@@ -64,7 +67,10 @@ class Host:
         self._model_path = Path(model_path) if model_path else self.settings_path.parent.parent / "model"
         self.check_credentials = check_credentials
         self._on_load = on_load
-        self.scrubber = SecretScrubber()
+        # Secret values masked by value: those of the items' settings in every text, and those of a
+        # request in its own response, error and log lines, while it is in flight.
+        self._setting_secrets: tuple[str, ...] = ()
+        self._message_secrets: dict[int, tuple[str, ...]] = {}
         self._lifecycle = threading.RLock()  # start/stop/update, one at a time
         self._items_lock = threading.Lock()  # the running items' table, held briefly
         self._items: dict[str, ItemWorkers] = {}
@@ -92,6 +98,7 @@ class Host:
         productions, self._classes = loaded.productions, dict(loaded.classes)
         for note in loaded.notes:
             self.log("Info", HOST_NAME, note)
+        secrets: list[str] = []
         for production in productions.values():
             if self._on_load is not None:
                 try:
@@ -101,8 +108,20 @@ class Host:
                 for problem in problems:
                     self.log("Warning", HOST_NAME, problem)
             for item in production.items:
-                self.scrubber.remember(secret_values(dict(item.host_settings)))
+                settings = dict(item.host_settings)
+                settings.update(parse_settings_lines(str(settings.pop(PERCENT_SETTINGS, "") or "")))
+                secrets.extend(MASKER.secret_values(settings))
+        self._setting_secrets = tuple(dict.fromkeys(secrets))
+        self._message_classes = MessageClasses(self._specs_of(productions.values()))
         return productions
+
+    def _specs_of(self, productions: Iterable[Production]) -> Iterator[ComponentSpec]:
+        for production in productions:
+            for item in production.items:
+                try:
+                    yield component_spec(item, self.settings_path, self._classes)
+                except ValueError:  # reported when the item starts
+                    continue
 
     def _claim_data_folder(self) -> None:
         """Own the data folder; after an unclean stop, what the last host left unfinished is Aborted."""
@@ -188,8 +207,9 @@ class Host:
                 for name in self._productions}
 
     def export(self, name: str | None = None) -> dict[str, Any]:
-        """The production's definition in IRIS's export shape (``Production.from_dict`` reads it back)."""
-        return self._select(name or self.production.name).to_dict()
+        """The production's definition in IRIS's export shape (``Production.from_dict`` reads it back),
+        secret settings masked."""
+        return MASKER.mask_export(self._select(name or self.production.name).to_dict())
 
     # -- production lifecycle -------------------------------------------------------------------
     def start_production(self, name: str | None = None, *, wait: float = 20.0) -> str:
@@ -345,7 +365,7 @@ class Host:
         try:
             data = parse_body(body, self.limits)
             # Only the class is checked here: the worker deserialises the body, once.
-            message_class(classname)
+            self._message_classes.resolve(classname)
         except (MessageBodyError, MessageClassError) as exc:
             raise InvalidMessageError(str(exc)) from exc
         return data
@@ -366,7 +386,6 @@ class Host:
         if not self._running:
             raise StateError(f"production {self.production.name} is not running")
         data = self.check_message(target, classname, body)
-        self.scrubber.remember(secret_values(data))
         with self._items_lock:
             workers = self._items.get(target)
         if workers is None:
@@ -376,9 +395,13 @@ class Host:
         message_id = message_id or self.store.new_message_id()
         session_id = session_id or message_id
         outcome: Future = Future()
+        secrets = MASKER.secret_values(data)
+        if secrets:
+            self._message_secrets[message_id] = secrets
         self.store.add_message(id=message_id, session_id=session_id, source_config_name=source,
                                target_config_name=target, type="Request", status="Queued",
-                               body_class_name=classname, body=mask_body(data), priority=priority)
+                               body_class_name=classname, body=MASKER.mask_body(data, self._secrets(message_id)),
+                               priority=priority)
         # Stopped meanwhile: the workers answer Aborted, as they do for a message still queued at a stop.
         workers.submit(Job(message_id, session_id, classname, data,
                            finish=self._finisher(message_id, session_id, source, target, outcome),
@@ -392,17 +415,19 @@ class Host:
             self._calls.done(message_id)
             abandoned = message_id in self._abandoned
             self._abandoned.discard(message_id)
-            outcome.error = self.scrubber.scrub(outcome.error)
+            secrets = self._secrets(message_id)
+            outcome.error = MASKER.mask_text(outcome.error, secrets)
             self.store.finish_later(message_id, outcome.status, outcome.error, processed)
             if outcome.status == "Completed" and outcome.response_class:
                 status = "Discarded" if abandoned else "Completed"
                 self.store.add_message_later(
                     id=self.store.new_message_id(), session_id=session_id, source_config_name=target,
                     target_config_name=source, type="Response", status=status,
-                    body_class_name=outcome.response_class, body=mask_body(outcome.response_body),
+                    body_class_name=outcome.response_class, body=MASKER.mask_body(outcome.response_body, secrets),
                     corresponding_message_id=message_id, time_created=processed, time_processed=processed)
             elif outcome.status != "Completed":
                 self.log("Error", target, outcome.error, session_id=session_id, message_id=message_id)
+            self._message_secrets.pop(message_id, None)
             future.set_result(outcome)
         return finish
 
@@ -415,16 +440,21 @@ class Host:
         except FutureTimeout:
             raise ComponentError(f"no answer from {target} within {timeout:.0f} s", sent.session_id) from None
         if outcome.status != "Completed":
-            raise ComponentError(outcome.error, sent.session_id)
+            raise failed(outcome.error, sent.session_id, outcome.refused)
         return sent.session_id, outcome
 
     def resend(self, message_id: int) -> int:
-        """Send a stored request again (secrets stay masked: the component falls back on its settings)."""
+        """Send a stored request again. Its secret fields were stored masked: they are left out, so the
+        component falls back on its settings. Refused when another field holds a masked secret.
+        """
         original = self.store.message(message_id)
         if original is None or original["type"] != "Request":
             raise UnknownItemError(f"no request {message_id} to resend")
-        return self.send(original["target_config_name"], original["body_class_name"],
-                         original["body"] or {}).session_id
+        body, lost = MASKER.unmasked_for_resend(original["body"] or {})
+        if lost:
+            raise InvalidMessageError(f"request {message_id} cannot be resent as stored: a secret was masked in "
+                                      f"{', '.join(lost)}; send it again with the value filled in")
+        return self.send(original["target_config_name"], original["body_class_name"], body).session_id
 
     # -- calls between items (from a component, see iophost.calls) ------------------------------
     def route_call(self, source: str, call: tuple, answer: Callable[[tuple], None], caller: int) -> None:
@@ -478,22 +508,27 @@ class Host:
         session_id = session_id or message_id
         self.store.add_message(id=message_id, session_id=session_id, source_config_name=source,
                                target_config_name=target, type="Request", status="Error", is_error=True,
-                               error_text=self.scrubber.scrub(reason), body_class_name=classname,
-                               body=mask_body(body if isinstance(body, dict) else {}), priority=priority,
+                               error_text=MASKER.mask_text(reason, self._setting_secrets), body_class_name=classname,
+                               body=MASKER.mask_body(body if isinstance(body, dict) else {}), priority=priority,
                                time_processed=now())
         return session_id
 
     # -- event log ------------------------------------------------------------------------------
+    def _secrets(self, message_id: int | None) -> tuple[str, ...]:
+        """The secret values to mask in the text of ``message_id``: its request's and the settings'."""
+        own = self._message_secrets.get(message_id, ()) if message_id is not None else ()
+        return own + self._setting_secrets
+
     def log(self, type: str, item: str, text: str, *, session_id: int | None = None,
             message_id: int | None = None) -> None:
-        self.store.log_later(type, item, self.scrubber.scrub(text), session_id=session_id, message_id=message_id,
-                             job=str(os.getpid()), source_class="iophost.Host")
+        self.store.log_later(type, item, MASKER.mask_text(text, self._secrets(message_id)), session_id=session_id,
+                             message_id=message_id, job=str(os.getpid()), source_class="iophost.Host")
 
     def worker_log(self, item: str, type: str, text: str, *, session_id: int | None = None,
                    message_id: int | None = None, job: str = "", source_class: str = "",
                    source_method: str = "") -> None:
-        self.store.log_later(type, item, self.scrubber.scrub(text), session_id=session_id, message_id=message_id,
-                             job=job, source_class=source_class, source_method=source_method)
+        self.store.log_later(type, item, MASKER.mask_text(text, self._secrets(message_id)), session_id=session_id,
+                             message_id=message_id, job=job, source_class=source_class, source_method=source_method)
 
     # -- shutdown -------------------------------------------------------------------------------
     def close(self) -> None:

@@ -1,79 +1,169 @@
-"""Secrets (``api_key``, tokens, passwords) masked before a body or a log line is stored.
+"""What a secret is, and how it is masked wherever the host or the portal shows or stores text.
 
-Two nets: keys whose name says "secret" are masked at any depth of a body, and the values of
-those keys seen recently are scrubbed from free text (a component may log a URL or an error
-that quotes its key).
+A secret is the value of a field named exactly like a credential (``api_key``, ``token``,
+``hf_token``, ``access_token``, ``password``, ``secret``, ``authorization``; any case; more names
+in ``IOPHOST_SECRET_NAMES``, comma-separated). Other names are never secrets, even when they
+contain one (``max_new_tokens``, ``token_str``). Three nets:
+
+- by name: the value of a secret field in a body, a setting or an export is replaced by :data:`MASK`;
+- by value: a secret value of at least :data:`MIN_SECRET_LENGTH` characters is masked wherever it
+  appears in the text of its own message (response, error, log lines) or, for a secret setting,
+  in any text of the host; shorter values ("started") would mask ordinary words, so they are not;
+- by form: credentials in a URL (``http://user:pass@host``), ``Bearer ...``, and ``name=value`` or
+  ``"name": "value"`` with a secret name in free text (errors, log lines, rendered Python).
+
+Bodies are walked only through objects, lists of objects and strings: a list that starts with a
+number is taken as numeric data and left as it is, so masking costs nothing on tensors' worth of floats.
 """
 
 from __future__ import annotations
 
+import os
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 MASK = "********"
-_SECRET_KEY = re.compile(r"(api_?key|token|password|passwd|authorization|secret|credential)", re.IGNORECASE)
-# ``api_key=...``, ``"token": "..."`` and ``Bearer ...`` in free text.
-_SECRET_IN_TEXT = re.compile(
-    r"""((?:api_?key|token|password|passwd|secret)\w*['"]?\s*[:=]\s*['"]?)([^\s'",}&]+)""", re.IGNORECASE)
+DEFAULT_SECRET_NAMES = ("api_key", "apikey", "token", "hf_token", "access_token", "password", "secret",
+                        "authorization")
+SECRET_NAMES_ENV = "IOPHOST_SECRET_NAMES"
+#: Shorter values are masked by name only: by value they would hide common words in every line.
+MIN_SECRET_LENGTH = 8
+
+_URL_CREDENTIALS = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)([^@\s/]+)(@)")
 _BEARER = re.compile(r"(Bearer\s+)([A-Za-z0-9._~+/=-]+)", re.IGNORECASE)
-_MIN_SECRET_LENGTH = 4
 
 
-def is_secret_key(name: str) -> bool:
-    return bool(_SECRET_KEY.search(name))
+class Masker:
+    """The masking rule for one set of secret names."""
 
+    def __init__(self, names: Iterable[str] = DEFAULT_SECRET_NAMES) -> None:
+        self.names = frozenset(name.strip().lower() for name in names if name.strip())
+        alternatives = "|".join(sorted(map(re.escape, self.names), key=len, reverse=True))
+        # The name must not be part of a longer one (``max_new_tokens=3`` is not a token), except after
+        # a ``\n`` escape (a ``%settings`` line in rendered Python); a quoted value is masked whole.
+        self._in_text = re.compile(
+            rf"""(?:(?<=\\n)|(?<![\w-]))((?:{alternatives})["']?\s*[:=]\s*)(?:(["'])(?!\2).*?\2|[^\s'",}}&\\]+)""",
+            re.IGNORECASE)
 
-def secret_values(body: Any) -> list[str]:
-    """The string values of secret keys in ``body``, at any depth."""
-    found: list[str] = []
-    if isinstance(body, Mapping):
-        for key, value in body.items():
-            if is_secret_key(str(key)) and isinstance(value, str) and len(value) >= _MIN_SECRET_LENGTH:
-                found.append(value)
-            else:
-                found.extend(secret_values(value))
-    elif isinstance(body, list):
-        for value in body:
-            found.extend(secret_values(value))
-    return found
+    def is_secret(self, name: str) -> bool:
+        return name.strip().lower() in self.names
 
+    def secret_values(self, body: Any) -> tuple[str, ...]:
+        """The values of secret fields in ``body``, at any depth, long enough to be masked by value."""
+        found: list[str] = []
+        self._collect(body, found)
+        return tuple(found)
 
-def mask_body(body: Any) -> Any:
-    """A copy of ``body`` with every non-empty value of a secret key replaced by :data:`MASK`."""
-    if isinstance(body, Mapping):
-        return {key: (MASK if is_secret_key(str(key)) and value not in (None, "") else mask_body(value))
-                for key, value in body.items()}
-    if isinstance(body, list):
-        return [mask_body(value) for value in body]
-    return body
+    def _collect(self, body: Any, found: list[str]) -> None:
+        if isinstance(body, Mapping):
+            for key, value in body.items():
+                if isinstance(value, str) and self.is_secret(str(key)):
+                    if len(value.strip()) >= MIN_SECRET_LENGTH and value != MASK:
+                        found.append(value.strip())
+                else:
+                    self._collect(value, found)
+        elif isinstance(body, list) and body and not _is_number(body[0]):
+            for value in body:
+                self._collect(value, found)
 
+    def mask_body(self, body: Any, values: Iterable[str] = ()) -> Any:
+        """A copy of ``body`` with secret fields masked and, in its strings, the given secret
+        ``values`` and URL credentials. Nothing else changes: numbers and other fields stay as they are."""
+        return self._mask(body, tuple(values))
 
-class SecretScrubber:
-    """Masks secrets in free text: known patterns, and the values it was told about."""
+    def _mask(self, body: Any, values: tuple[str, ...]) -> Any:
+        if isinstance(body, str):
+            return _mask_values(body, values)
+        if isinstance(body, Mapping):
+            return {key: (MASK if self.is_secret(str(key)) and value not in (None, "") else self._mask(value, values))
+                    for key, value in body.items()}
+        if isinstance(body, list) and body and not _is_number(body[0]):
+            return [self._mask(value, values) for value in body]
+        return body
 
-    def __init__(self, remembered: int = 256) -> None:
-        self._values: OrderedDict[str, None] = OrderedDict()
-        self._remembered = remembered
-        self._lock = threading.Lock()
-
-    def remember(self, values: list[str]) -> None:
-        with self._lock:
-            for value in values:
-                self._values[value] = None
-                self._values.move_to_end(value)
-            while len(self._values) > self._remembered:
-                self._values.popitem(last=False)
-
-    def scrub(self, text: str) -> str:
+    def mask_text(self, text: str, values: Iterable[str] = ()) -> str:
+        """Free text (an error, a log line) with the given secret values and every secret by form masked."""
         if not text:
             return text
-        with self._lock:
-            known = list(self._values)
-        for value in known:
-            if value in text:
-                text = text.replace(value, MASK)
-        text = _SECRET_IN_TEXT.sub(lambda m: m.group(1) + MASK, text)
-        return _BEARER.sub(lambda m: m.group(1) + MASK, text)
+        text = _mask_values(text, tuple(values))
+        text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
+        return self._in_text.sub(_masked_setting, text)
+
+    def unmasked_for_resend(self, body: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """A stored (masked) request body made sendable again: secret fields still masked are left out
+        (the component falls back on its own setting, as it does for a request without them). Also
+        returns the other fields that hold a mask, whose original text is lost."""
+        lost: list[str] = []
+        return self._restore(body, "", lost), lost
+
+    def _restore(self, body: Any, path: str, lost: list[str]) -> Any:
+        if isinstance(body, Mapping):
+            return {key: self._restore(value, f"{path}.{key}" if path else str(key), lost)
+                    for key, value in body.items() if not (self.is_secret(str(key)) and value == MASK)}
+        if isinstance(body, list) and body and not _is_number(body[0]):
+            return [self._restore(value, f"{path}[{index}]", lost) for index, value in enumerate(body)]
+        if isinstance(body, str) and MASK in body:
+            lost.append(path)
+        return body
+
+    def mask_lines(self, text: str) -> str:
+        """``key=value`` lines (``%settings``) with the values of secret keys masked."""
+        lines = []
+        for line in text.split("\n"):
+            key, sep, value = line.partition("=")
+            lines.append(f"{key}={MASK}" if sep and value.strip() and self.is_secret(key) else line)
+        return "\n".join(lines)
+
+    def mask_export(self, definition: Any) -> Any:
+        """A production in IRIS's export shape with secret settings (and secret ``%settings`` lines) masked."""
+        if isinstance(definition, list):
+            return [self.mask_export(value) for value in definition]
+        if not isinstance(definition, Mapping):
+            return definition
+        masked = {key: self.mask_export(value) for key, value in definition.items()}
+        name, text = str(masked.get("@Name", "")), masked.get("#text")
+        if isinstance(text, str) and text:
+            masked["#text"] = MASK if self.is_secret(name) else self.mask_lines(text) if name == "%settings" else text
+        return masked
+
+
+def _masked_setting(match: re.Match) -> str:
+    quote = match.group(2) or ""
+    return f"{match.group(1)}{quote}{MASK}{quote}"
+
+
+def unmask_lines(submitted: str, current: str) -> str:
+    """Put back the stored value of every line submitted still masked (a settings form sent back as shown)."""
+    stored = {}
+    for line in current.split("\n"):
+        key, _, value = line.partition("=")
+        stored[key.strip()] = value
+    lines = []
+    for line in submitted.split("\n"):
+        key, sep, value = line.partition("=")
+        lines.append(f"{key}={stored.get(key.strip(), '')}" if sep and value.strip() == MASK else line)
+    return "\n".join(lines)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _mask_values(text: str, values: tuple[str, ...]) -> str:
+    for value in values:
+        if value in text:
+            text = text.replace(value, MASK)
+    if "@" in text:
+        text = _URL_CREDENTIALS.sub(lambda m: m.group(1) + MASK + m.group(3), text)
+    return text
+
+
+def host_masker() -> Masker:
+    """The rule of this host: the default names and those of ``IOPHOST_SECRET_NAMES``."""
+    extra = os.environ.get(SECRET_NAMES_ENV, "").split(",")
+    return Masker((*DEFAULT_SECRET_NAMES, *extra))
+
+
+#: The rule every part of the host and the portal uses.
+MASKER = host_masker()

@@ -141,7 +141,8 @@ def _serve(spec: ComponentSpec, conn: Connection) -> None:
                 send(("done", message_id, message_classname(response), dump_message(response)))
         except Exception as exc:
             send(("log", *raised_at(exc), session_id, message_id, "", ""))
-            send(("fail", message_id, describe(exc)))
+            # a ValueError is the component refusing the message (a bad field): the caller's error, not the server's
+            send(("fail", message_id, describe(exc), isinstance(exc, ValueError)))
         finally:
             current.session_id = current.message_id = None
 

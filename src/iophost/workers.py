@@ -36,6 +36,8 @@ class Outcome:
     response_class: str = ""
     response_body: Any = None
     error: str = ""
+    #: The component refused the message as invalid (it raised ValueError): a 400, not a 500.
+    refused: bool = False
 
 
 @dataclass
@@ -123,7 +125,7 @@ class _Worker:
             elif reply[0] == "done":
                 self._finished(Outcome("Completed", response_class=reply[2], response_body=reply[3]))
             elif reply[0] == "fail":
-                self._finished(Outcome("Error", error=reply[2]))
+                self._finished(Outcome("Error", error=reply[2], refused=reply[3]))
             elif reply[0] == "stopped":
                 self._process.join(5)
                 self.pool.set_state(self, "stopped")

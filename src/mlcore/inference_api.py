@@ -10,6 +10,10 @@ import requests
 #: Today's hosted inference router; a bare model id is appended to it.
 DEFAULT_API_BASE = "https://router.huggingface.co/hf-inference/models/"
 
+#: An error body is quoted at most this long: enough for the API's own message, and a service on
+#: the internal network answering the URL does not have its pages copied into the event log.
+MAX_QUOTED = 160
+
 _STATUS_HINTS = {
     400: "the API refused the payload",
     401: "the API key is missing or invalid",
@@ -84,21 +88,26 @@ def call_inference_api(api_url: str, payload: Any, api_key: str | None, timeout:
     try:
         return response.json()
     except ValueError as exc:
-        snippet = response.text[:200].replace("\n", " ")
         raise InferenceAPIError(
-            f"HTTP {response.status_code} from {url} but the body is not JSON: {snippet!r}",
+            f"HTTP {response.status_code} from {url} but the body is not JSON: {quoted(response.text)!r}",
             status=response.status_code,
         ) from exc
+
+
+def quoted(text: str) -> str:
+    """``text`` on one line, printable characters only, cut at :data:`MAX_QUOTED` (its length said)."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text[:MAX_QUOTED * 4]).split())
+    return flat if len(flat) <= MAX_QUOTED else f"{flat[:MAX_QUOTED]}... ({len(text)} characters)"
 
 
 def _error_detail(response: requests.Response) -> str:
     try:
         data = response.json()
     except ValueError:
-        return response.text[:200].strip()
+        return quoted(response.text)
     if isinstance(data, dict):
-        parts = [str(data.get("error", "")).strip()]
-        if "estimated_time" in data:
+        parts = [quoted(str(data.get("error", "")))]
+        if isinstance(data.get("estimated_time"), (int, float)):
             parts.append(f"estimated_time={data['estimated_time']}s")
         return ", ".join(p for p in parts if p)
-    return str(data)[:200]
+    return quoted(str(data))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .bounds import whole_number
 from .jsonable import to_jsonable
 
 
@@ -14,6 +16,45 @@ class ModelLoadError(RuntimeError):
 
 class PipelineCallError(ValueError):
     """The request's arguments do not fit the pipeline."""
+
+
+class AnswerTooLargeError(PipelineCallError):
+    """The request asks for more output than the operation's limits allow."""
+
+
+@dataclass(frozen=True)
+class AnswerLimits:
+    """How much one request may ask of a pipeline (the MLOperation's ``max_*`` settings): a request
+    of ``num_return_sequences`` 1e6 would hold the worker for minutes and answer tens of megabytes."""
+
+    max_return_sequences: int = 16
+    max_answer_tokens: int = 2048
+    max_inputs: int = 64
+
+
+#: Request fields bounded by each limit, with the setting that sets it.
+_BOUNDED = {"num_return_sequences": "max_return_sequences", "num_beams": "max_return_sequences",
+            "top_k": "max_return_sequences", "max_new_tokens": "max_answer_tokens",
+            "max_length": "max_answer_tokens"}
+
+
+def check_answer_size(arguments: dict[str, Any], limits: AnswerLimits) -> dict[str, Any]:
+    """``arguments`` with the fields that size the answer checked against ``limits`` (whole numbers
+    within bounds), and at most ``max_inputs`` inputs in a list.
+
+    Raises:
+        AnswerTooLargeError: naming the field, the bound and the setting.
+    """
+    checked = dict(arguments)
+    for name, setting in _BOUNDED.items():
+        if checked.get(name) is not None:
+            checked[name] = whole_number(name, checked[name], minimum=1, maximum=getattr(limits, setting),
+                                         error=AnswerTooLargeError, setting=setting)
+    for name in ("text_inputs", "inputs"):
+        if isinstance(checked.get(name), list) and len(checked[name]) > limits.max_inputs:
+            raise AnswerTooLargeError(f"{name} holds {len(checked[name])} inputs; at most {limits.max_inputs} "
+                                      f"(the max_inputs setting)")
+    return checked
 
 
 def load_pipeline(model_dir: Path, task: str | None, options: dict[str, Any] | None = None) -> Any:
@@ -36,10 +77,11 @@ def load_pipeline(model_dir: Path, task: str | None, options: dict[str, Any] | N
         raise ModelLoadError(f"could not build a {task!r} pipeline from {model_dir}: {exc}") from exc
 
 
-def run_pipeline(pipe: Any, arguments: dict[str, Any]) -> Any:
+def run_pipeline(pipe: Any, arguments: dict[str, Any], limits: AnswerLimits | None = None) -> Any:
     """Call the pipeline with the request's fields as keyword arguments; return JSON-safe output.
 
     Raises:
+        AnswerTooLargeError: the request asks for more than ``limits`` allow (checked before running).
         PipelineCallError: no arguments, or arguments the pipeline rejects.
     """
     if not arguments:
@@ -48,7 +90,7 @@ def run_pipeline(pipe: Any, arguments: dict[str, Any]) -> Any:
             "(e.g. {\"inputs\": \"...\"} or {\"text_inputs\": \"...\"})")
     from transformers.pipelines.base import PipelineException
 
-    arguments = _generation_defaults(pipe.task, arguments)
+    arguments = _generation_defaults(pipe.task, check_answer_size(arguments, limits or AnswerLimits()))
     try:
         return to_jsonable(pipe(**arguments))
     except (TypeError, ValueError, KeyError, PipelineException) as exc:

@@ -19,11 +19,18 @@ from iop import BusinessOperation
 
 from iris_trace import for_visual_trace
 from mlcore.coercion import coerce
-from mlcore.images import ImageSourceError, load_image, parse_image_dirs, run_image_pipeline, takes_image
+from mlcore.images import (
+    ImageLimits,
+    ImageSourceError,
+    load_image,
+    parse_image_dirs,
+    run_image_pipeline,
+    takes_image,
+)
 from mlcore.inference_api import DEFAULT_API_BASE, call_inference_api, resolve_key
 from mlcore.layout import DEFAULT_TUNING_MODEL_URL
 from mlcore.model_cache import ensure_model, parse_model_url
-from mlcore.pipelines import ModelLoadError, load_pipeline, run_pipeline
+from mlcore.pipelines import AnswerLimits, ModelLoadError, check_answer_size, load_pipeline, run_pipeline
 from msg import (
     HFRequest,
     HFResponse,
@@ -108,11 +115,25 @@ class MLOperation(BusinessOperation):
     model_url: str = ""
     revision: str = ""
     allowed_image_dirs: str = ""
+    #: Limits of one request (empty: the default of AnswerLimits and ImageLimits): sequences (and
+    #: beams, top_k; 16), tokens (2048), inputs in a list (64), image bytes (50 MB) and pixels (40 M).
+    max_return_sequences: str = ""
+    max_answer_tokens: str = ""
+    max_inputs: str = ""
+    max_image_bytes: str = ""
+    max_image_pixels: str = ""
 
-    _DEFAULTS = {"path": DEFAULT_MODEL_PATH}
+    _DEFAULTS = {"path": DEFAULT_MODEL_PATH, "max_return_sequences": str(AnswerLimits.max_return_sequences),
+                 "max_answer_tokens": str(AnswerLimits.max_answer_tokens), "max_inputs": str(AnswerLimits.max_inputs),
+                 "max_image_bytes": str(ImageLimits.max_bytes), "max_image_pixels": str(ImageLimits.max_pixels)}
 
     def on_init(self) -> None:
         resolve_defaults(self, self._DEFAULTS)
+        self._answer_limits = AnswerLimits(max_return_sequences=int(coerce(self.max_return_sequences)),
+                                           max_answer_tokens=int(coerce(self.max_answer_tokens)),
+                                           max_inputs=int(coerce(self.max_inputs)))
+        self._image_limits = ImageLimits(max_bytes=int(coerce(self.max_image_bytes)),
+                                         max_pixels=int(coerce(self.max_image_pixels)))
         self._pipeline = None
         if not self.name and self.model_url:
             self.name = parse_model_url(self.model_url).folder_name
@@ -132,7 +153,8 @@ class MLOperation(BusinessOperation):
                      if value is not None and not key.startswith("_")}
         if takes_image(getattr(self._pipeline, "task", None) or self.task):
             return self._image_request(arguments)
-        return MLResponse(output=run_pipeline(self._pipeline, arguments), model=self.name, task=self.task)
+        return MLResponse(output=run_pipeline(self._pipeline, arguments, self._answer_limits), model=self.name,
+                          task=self.task)
 
     def _image_request(self, arguments: dict[str, Any]) -> MLResponse:
         # Our loader reads the image so local paths are checked against the allowed folders
@@ -144,8 +166,8 @@ class MLOperation(BusinessOperation):
         if not isinstance(source, str):
             raise ImageSourceError(f"the {self.task!r} task needs an image: give \"url\" "
                                    "(an http(s) URL or a path under misc/ or the allowed_image_dirs folders)")
-        image = load_image(source, parse_image_dirs(self.allowed_image_dirs))
-        answer = run_image_pipeline(self._pipeline, image, arguments)
+        image = load_image(source, parse_image_dirs(self.allowed_image_dirs), limits=self._image_limits)
+        answer = run_image_pipeline(self._pipeline, image, check_answer_size(arguments, self._answer_limits))
         response = MLResponse(output=answer.output, model=self.name, task=self.task,
                               image_png_base64=answer.image_png_base64)
         return for_visual_trace(self, response)

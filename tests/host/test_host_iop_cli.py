@@ -164,7 +164,7 @@ def test_bad_test_requests_get_clear_4xx_and_the_production_keeps_running(host, 
 def test_a_failing_component_is_a_500_with_its_error_and_an_error_message(host: HostProcess):
     response = host.http.post("/test", json={"target": "Echo", "classname": "host_components.EchoRequest",
                                              "body": {"text": "fail"}})
-    assert response.status_code == 500 and "ValueError: asked to fail" in response.json()["error"]
+    assert response.status_code == 500 and "RuntimeError: asked to fail" in response.json()["error"]
     request = host.http.get(f"/messages/{response.json()['session_id']}").json()
     assert request["status"] == "Error" and request["is_error"] and "asked to fail" in request["error_text"]
 

@@ -14,6 +14,7 @@ from ..errors import (
     DataFolderInUseError,
     HostError,
     InvalidMessageError,
+    RefusedMessageError,
     StateError,
     StoreUnavailableError,
     UnknownItemError,
@@ -27,7 +28,7 @@ API_PREFIX = "/api/iop"
 
 #: How each host error reads over HTTP; a component that failed is the server's error, as on IRIS.
 _STATUS = {UnknownItemError: 404, UnknownProductionError: 404, InvalidMessageError: 400, StateError: 409,
-           DataFolderInUseError: 409, ComponentError: 500, StoreUnavailableError: 503}
+           DataFolderInUseError: 409, RefusedMessageError: 400, ComponentError: 500, StoreUnavailableError: 503}
 
 
 def _status_of(exc: HostError) -> int:

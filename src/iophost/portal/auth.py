@@ -54,6 +54,8 @@ class PortalAuth:
     check_credentials: CredentialCheck
     max_age_s: int = 12 * 3600
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    #: Sessions ended by Log out, until they would have expired anyway: ``token → expiry``.
+    _revoked: dict[str, float] = field(default_factory=dict)
 
     def _sign(self, text: str) -> str:
         return hmac.new(self.secret, text.encode(), hashlib.sha256).hexdigest()
@@ -74,9 +76,16 @@ class PortalAuth:
         if not hmac.compare_digest(signature, self._sign(payload)):
             return None
         user, expires, _nonce = (payload.split("|") + ["", "", ""])[:3]
-        if not expires.isdigit() or int(expires) < time.time():
+        if not expires.isdigit() or int(expires) < time.time() or token in self._revoked:
             return None
         return user
+
+    def revoke(self, token: str) -> None:
+        """End a session now (Log out): its cookie is refused from here on, even if replayed."""
+        now = time.time()
+        for ended in [t for t, expiry in self._revoked.items() if expiry < now]:
+            del self._revoked[ended]
+        self._revoked[token] = now + self.max_age_s
 
     def csrf_token(self, session: str) -> str:
         return self._sign(f"csrf|{session}")

@@ -6,9 +6,9 @@ from typing import Any
 
 from iop.production.component import ComponentRef
 
+from ..masking import MASKER
 from ..settings_rule import PERCENT_SETTINGS, parse_settings_lines
 from .examples import default_request_class, example_body
-from .secrets_mask import mask_lines
 
 
 def percent_settings(item: ComponentRef) -> dict[str, str]:
@@ -18,13 +18,13 @@ def percent_settings(item: ComponentRef) -> dict[str, str]:
 
 def other_settings_text(item: ComponentRef) -> str:
     """The Host settings other than ``%settings``, one ``Name=value`` line each."""
-    return mask_lines("\n".join(f"{key}={value}" for key, value in item.host_settings.items()
+    return MASKER.mask_lines("\n".join(f"{key}={value}" for key, value in item.host_settings.items()
                                  if key != PERCENT_SETTINGS))
 
 
 def percent_settings_text(item: ComponentRef) -> str:
     """The ``%settings`` text as the editor shows it (secret values masked)."""
-    return mask_lines(str(item.host_settings.get(PERCENT_SETTINGS) or ""))
+    return MASKER.mask_lines(str(item.host_settings.get(PERCENT_SETTINGS) or ""))
 
 
 def item_class_name(item: ComponentRef) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .secrets_mask import mask_body
+from ..masking import MASKER
 
 ERROR_STATUSES = frozenset({"Error", "Aborted"})
 IMAGE_FIELD_SUFFIXES = ("_png_base64", "png_base64", "image_base64")
@@ -56,7 +56,7 @@ class MessageView:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data["body"] = mask_body(self.body)
+        data["body"] = MASKER.mask_body(self.body)
         data["failed"] = self.failed
         data["images"] = [{"field": name, "size": len(value)} for name, value in body_images(self.body)]
         return data

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -12,7 +14,6 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_IMAGE_DIR = REPO_ROOT / "misc"
 #: Where the repository lives in the seed's IRIS container; its paths are mapped onto this checkout.
 SEED_APP_ROOT = "/irisdev/app"
-MAX_DOWNLOAD_BYTES = 50 << 20
 
 
 class ImageSourceError(ValueError):
@@ -21,6 +22,19 @@ class ImageSourceError(ValueError):
 
 class ImageNotAllowed(ImageSourceError, PermissionError):
     """A local path outside the allowed folders (``misc/`` and the ``allowed_image_dirs`` setting)."""
+
+
+class ImageTooLargeError(ImageSourceError):
+    """An image file or download above the byte limit, or an image above the pixel limit."""
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    """The MLOperation's ``max_image_bytes`` and ``max_image_pixels``: a 140 KB PNG can declare
+    12000x12000 pixels and take gigabytes once decoded, so the size is checked before decoding."""
+
+    max_bytes: int = 50 << 20
+    max_pixels: int = 40_000_000
 
 
 def parse_image_dirs(setting: str | None) -> list[Path]:
@@ -36,7 +50,8 @@ def parse_image_dirs(setting: str | None) -> list[Path]:
     return [DEFAULT_IMAGE_DIR, *(Path(p).expanduser() for p in extra)]
 
 
-def load_image(url: str, allowed_dirs: Sequence[Path] | None = None, timeout: float = 30.0):
+def load_image(url: str, allowed_dirs: Sequence[Path] | None = None, timeout: float = 30.0,
+               limits: ImageLimits | None = None):
     """Open the image at ``url`` as an RGB ``PIL.Image``.
 
     Args:
@@ -44,30 +59,37 @@ def load_image(url: str, allowed_dirs: Sequence[Path] | None = None, timeout: fl
             repository root and the seed's ``/irisdev/app/...`` paths map onto this checkout.
         allowed_dirs: folders local paths must be inside (default: ``misc/`` of the repository).
         timeout: seconds to wait for a remote server.
+        limits: bytes of the file or download and pixels of the image (default :class:`ImageLimits`).
 
     Returns:
         The decoded image, EXIF orientation applied.
 
     Raises:
         ImageNotAllowed: a local path outside ``allowed_dirs`` (the message names the path).
+        ImageTooLargeError: more bytes or pixels than ``limits`` allow (nothing more is read or decoded).
         ImageSourceError: the URL or file cannot be read, or is not an image.
     """
     text = (url or "").strip()
     if not text:
         raise ImageSourceError("the request's url is empty: give an http(s) URL or a path under misc/")
+    limits = limits or ImageLimits()
     scheme = urlsplit(text).scheme.lower()
     if scheme in ("http", "https"):
-        return _decode(_fetch(text, timeout), text)
+        return _decode(_fetch(text, timeout, limits.max_bytes), text, limits.max_pixels)
     if scheme == "file":
         text = unquote(urlsplit(text).path)
     elif scheme and len(scheme) > 1:  # "c:" is a Windows drive, not a scheme
         raise ImageSourceError(f"unsupported URL scheme {scheme!r} in {text!r}: use http(s) or a local path")
     path = resolve_local_path(text, allowed_dirs if allowed_dirs is not None else [DEFAULT_IMAGE_DIR])
     try:
+        size = path.stat().st_size
+        if size > limits.max_bytes:
+            raise ImageTooLargeError(f"image file {path} has {size} bytes; at most {limits.max_bytes} "
+                                     f"(the max_image_bytes setting)")
         data = path.read_bytes()
     except OSError as exc:
         raise ImageSourceError(f"cannot read image file {path}: {exc.strerror or exc}") from exc
-    return _decode(data, str(path))
+    return _decode(data, str(path), limits.max_pixels)
 
 
 def resolve_local_path(text: str, allowed_dirs: Iterable[Path]) -> Path:
@@ -93,7 +115,7 @@ def resolve_local_path(text: str, allowed_dirs: Iterable[Path]) -> Path:
     return path
 
 
-def _fetch(url: str, timeout: float) -> bytes:
+def _fetch(url: str, timeout: float, max_bytes: int) -> bytes:
     import requests
 
     try:
@@ -103,8 +125,8 @@ def _fetch(url: str, timeout: float) -> bytes:
             data = bytearray()
             for chunk in response.iter_content(chunk_size=1 << 16):
                 data.extend(chunk)
-                if len(data) > MAX_DOWNLOAD_BYTES:
-                    raise ImageSourceError(f"{url} is larger than {MAX_DOWNLOAD_BYTES >> 20} MB")
+                if len(data) > max_bytes:
+                    raise ImageTooLargeError(f"{url} is larger than {max_bytes} bytes (the max_image_bytes setting)")
             return bytes(data)
     except requests.Timeout as exc:
         raise ImageSourceError(f"no answer from {url} within {timeout:g} s") from exc
@@ -112,11 +134,17 @@ def _fetch(url: str, timeout: float) -> bytes:
         raise ImageSourceError(f"could not download {url}: {exc}") from exc
 
 
-def _decode(data: bytes, where: str):
+def _decode(data: bytes, where: str, max_pixels: int):
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     try:
-        image = Image.open(io.BytesIO(data))
+        with warnings.catch_warnings():  # PIL's own bomb warning: the size is checked right below
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))  # reads the header only
+        width, height = image.size
+        if width * height > max_pixels:
+            raise ImageTooLargeError(f"{where} is {width}x{height} pixels; at most {max_pixels} pixels "
+                                     f"(the max_image_pixels setting)")
         image.load()
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
         raise ImageSourceError(f"{where} is not an image PIL can read: {exc}") from exc

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 import types
 import typing
 from collections.abc import Mapping
@@ -19,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from .. import bounds
 from ..layout import CHECKPOINTS_DIR
 from .errors import TrainRequestError
 
@@ -29,7 +29,6 @@ MAX_ROWS = 2**31 - 1
 #: numpy's seed range.
 MAX_SEED = 2**32 - 1
 
-_WHOLE = re.compile(r"-?[0-9]+")
 #: Fields that must be above zero, and fields that must not be below zero.
 _POSITIVE = frozenset({"learning_rate", "per_device_train_batch_size", "per_device_eval_batch_size",
                        "gradient_accumulation_steps", "logging_steps", "eval_steps", "save_steps",
@@ -50,21 +49,12 @@ class TrainingLimits:
 
 
 def whole_number(name: str, value: Any, *, minimum: int = 1, maximum: int = MAX_ROWS) -> int:
-    """``value`` as an int in ``[minimum, maximum]``: an int, a whole float (20.0) or digits ("20").
+    """``value`` as an int in ``[minimum, maximum]`` (see :func:`mlcore.bounds.whole_number`).
 
     Raises:
         TrainRequestError: naming ``name``, for anything else (``true``, ``"1e3"``, ``1e30``, ``-1``).
     """
-    number: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
-        number = int(value.strip())
-    if number is None or not minimum <= number <= maximum:
-        raise TrainRequestError(f"{name} must be a whole number from {minimum} to {maximum}, got {value!r}")
-    return number
+    return bounds.whole_number(name, value, minimum=minimum, maximum=maximum, error=TrainRequestError)
 
 
 def real_number(name: str, value: Any) -> float:

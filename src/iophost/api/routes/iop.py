@@ -10,7 +10,7 @@ from fastapi import APIRouter, Body, Depends, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from ...errors import ComponentError, InvalidMessageError
+from ...errors import InvalidMessageError, failed
 from ...host import Host
 from ..deps import HostDep, require_user
 from ..schemas import MAX_ID, ComponentBody, DefaultBody, ProductionBody, TestAnswer, TestBody
@@ -33,7 +33,7 @@ async def test(host: HostDep, body: TestBody) -> JSONResponse:
     sent = await run_in_threadpool(host.send, body.target, body.classname, body.body)
     outcome = await asyncio.wrap_future(sent.outcome)
     if outcome.status != "Completed":
-        raise ComponentError(outcome.error, sent.session_id)
+        raise failed(outcome.error, sent.session_id, outcome.refused)
     # Built here, not validated against TestAnswer again: this route carries the traffic.
     return JSONResponse({"classname": outcome.response_class,
                          "body": "" if outcome.response_body is None else json.dumps(outcome.response_body),

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
 from ...errors import HostError
+from ...masking import MASK, unmask_lines
 from ...settings_rule import parse_settings_lines, settings_line_problems
 from .. import catalog
 from ..context import Ctx, PageUser, PortalContext
@@ -16,7 +17,6 @@ from ..diagram import item_url
 from ..examples import OVERRIDE_REQUEST
 from ..forms import FormFields
 from ..production_changes import ChangeError
-from ..secrets_mask import MASK, unmask_lines
 
 router = APIRouter()
 

@@ -8,13 +8,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, Body, HTTPException
 from fastapi.responses import Response
 
+from ...masking import MASKER
 from .. import catalog, states
 from ..context import ApiUser, Ctx, PortalContext
 from ..examples import is_long_request
 from ..host_protocol import MessageQuery, TestOutcome
 from ..messages import body_images, hide_images, image_bytes
 from ..ml.training_runs import training_view
-from ..secrets_mask import mask_body, mask_python
 
 router = APIRouter(prefix="/portal/api")
 
@@ -46,7 +46,7 @@ def test(target: Annotated[str, Body()], classname: Annotated[str, Body()], ctx:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
     trace = f"/portal/trace/{outcome.session_id}" if outcome.session_id is not None else ""
     return {"session_id": outcome.session_id, "asynchronous": False, "trace_url": trace,
-            "classname": outcome.response_class, "body": hide_images(mask_body(outcome.response_body)),
+            "classname": outcome.response_class, "body": hide_images(MASKER.mask_body(outcome.response_body)),
             "images": _image_links(ctx, outcome), "error": outcome.error,
             "note": _no_answer_note(ctx, target, classname) if _no_answer(outcome) else ""}
 
@@ -134,6 +134,6 @@ def examples(ctx: Ctx, _user: ApiUser) -> dict[str, Any]:
 
 @router.get("/export")
 def export(ctx: Ctx, _user: ApiUser) -> Response:
-    return Response(mask_python(ctx.host.production.to_python()), media_type="text/x-python")
+    return Response(MASKER.mask_text(ctx.host.production.to_python()), media_type="text/x-python")
 
 

@@ -52,7 +52,9 @@ def login(request: Request, ctx: Ctx, form: FormFields) -> Response:
 
 
 @router.post("/portal/logout")
-def logout(_identity: PageUser) -> Response:
+def logout(ctx: Ctx, identity: PageUser) -> Response:
+    if identity.session:
+        ctx.auth.revoke(identity.session)
     response = RedirectResponse("/portal/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

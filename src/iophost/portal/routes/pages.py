@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from ...masking import MASKER
 from .. import catalog, search, states
 from ..context import Ctx, PageUser, PortalContext, render
 from ..diagram import production_svg
@@ -15,7 +16,6 @@ from ..host_protocol import LogQuery, MessageQuery
 from ..ml.data_view import review_summary
 from ..ml.models_view import list_models
 from ..production_changes import component_classes
-from ..secrets_mask import mask_python
 from ..trace import sequence_svg
 
 router = APIRouter()
@@ -137,4 +137,4 @@ def data_page(request: Request, ctx: Ctx, identity: PageUser, item: str = "") ->
 
 @router.get("/portal/export", response_class=HTMLResponse)
 def export_page(request: Request, ctx: Ctx, identity: PageUser) -> Response:
-    return render(request, ctx, identity, "export.html", python=mask_python(ctx.host.production.to_python()))
+    return render(request, ctx, identity, "export.html", python=MASKER.mask_text(ctx.host.production.to_python()))
