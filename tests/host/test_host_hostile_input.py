@@ -9,6 +9,7 @@ import json
 import re
 import stat
 from pathlib import Path
+from urllib.parse import unquote_plus
 
 import pytest
 from host_process import HostProcess, write_settings
@@ -140,9 +141,10 @@ def test_an_answer_larger_than_the_limits_is_a_400_naming_the_field(host: HostPr
         refused.json()["error"])
 
 
-def test_portal_override_of_an_unknown_item_is_a_404(host: HostProcess):
+def test_portal_override_of_an_unknown_item_is_a_clear_error_not_a_500(host: HostProcess):
     response = host.http.post(f"{host.url}/portal/training/Nobody/override", follow_redirects=False)
-    assert response.status_code == 404 and "no item 'Nobody'" in response.text
+    assert response.status_code == 303 and "error=" in response.headers["location"]
+    assert "Nobody" in unquote_plus(response.headers["location"])
 
 
 def test_data_files_are_private_and_the_export_masks_secret_settings(host: HostProcess):
