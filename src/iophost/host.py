@@ -514,6 +514,10 @@ class Host:
         return session_id
 
     # -- event log ------------------------------------------------------------------------------
+    def mask_text(self, text: str) -> str:
+        """``text`` (an error for a client) with the settings' secret values and secrets by form masked."""
+        return MASKER.mask_text(text, self._setting_secrets)
+
     def _secrets(self, message_id: int | None) -> tuple[str, ...]:
         """The secret values to mask in the text of ``message_id``: its request's and the settings'."""
         own = self._message_secrets.get(message_id, ()) if message_id is not None else ()

@@ -68,7 +68,7 @@ def create_app(host: Host) -> FastAPI:
     async def _unexpected(request: Request, exc: Exception) -> Response:
         if not request.url.path.startswith(API_PREFIX):
             return PlainTextResponse("Internal Server Error", status_code=500)
-        text = host.scrubber.scrub(f"{type(exc).__name__}: {exc}")
+        text = host.mask_text(f"{type(exc).__name__}: {exc}")
         return JSONResponse({"error": f"internal error: {text}"}, status_code=500)
 
     app.include_router(iop.router, prefix=API_PREFIX)
