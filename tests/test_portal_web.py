@@ -344,15 +344,14 @@ def test_the_test_page_offers_only_the_classes_an_item_handles(portal_host: Host
     assert (Path(__file__).resolve().parents[1] / "misc" / "000000039769.jpg").is_file()
 
 
-def test_a_null_answer_is_explained_and_an_image_is_linked_not_dumped(portal_host: Host) -> None:  # noqa: F811
+def test_a_class_without_handler_is_an_error_and_an_image_is_linked_not_dumped(portal_host: Host) -> None:  # noqa: F811
     client, csrf = logged_in(portal_host)
     client.post("/portal/production/start", data={"csrf_token": csrf})
     headers = {"X-CSRF-Token": csrf}
-    null = client.post("/portal/api/test", json={"target": "Echo", "classname": "msg.OverrideRequest", "body": {}},
-                       headers=headers).json()
-    assert null["body"] is None and not null["error"]
-    assert null["note"] == ("Echo answered nothing (null): its class has no on_* handler taking msg.OverrideRequest, "
-                            "so IoP's dispatch did not call any. It handles msg.MLRequest.")
+    unhandled = client.post("/portal/api/test", json={"target": "Echo", "classname": "msg.OverrideRequest",
+                                                      "body": {}}, headers=headers).json()
+    assert unhandled["body"] is None and not unhandled["note"]
+    assert "EchoOperation has no handler for msg.OverrideRequest (it handles: msg.MLRequest)" in unhandled["error"]
     detected = client.post("/portal/api/test", json={"target": "Detector", "classname": "msg.MLRequest",
                                                      "body": {"url": "misc/000000039769.jpg"}}, headers=headers).json()
     assert detected["body"]["output"]["image_png_base64"].startswith("<PNG, ")
