@@ -113,14 +113,14 @@ def test_override_promotes_keeps_the_previous_and_rollback_restores(model_path, 
     trained = _weights(model_path / f"temp-{MODEL_NAME}")
 
     promoted = call(op, "msg.OverrideRequest", "{}")
-    assert isinstance(promoted, OverrideResponse)
+    assert isinstance(promoted, OverrideResponse) and promoted.promoted is True
     assert _weights(model_path / MODEL_NAME) == trained
     assert not (model_path / f"temp-{MODEL_NAME}").exists()
     assert _weights(Path(promoted.previous_version)) == original
     assert op._model.config.id2label[0] == "1"  # the operation reloaded the promoted model
 
     again = call(op, "msg.OverrideRequest", "{}")
-    assert again.text == SEED_NO_TEMPORARY_MODEL
+    assert again.text == SEED_NO_TEMPORARY_MODEL and again.promoted is False
 
     restored = call(op, "msg.RollbackRequest", "{}")
     assert isinstance(restored, RollbackResponse)
