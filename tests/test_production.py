@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -69,7 +70,7 @@ def test_seed_train_request_keeps_its_extra_keys():
     assert (request.columns, request.table, request.limit, request.p_of_train) == \
         ("ReviewLabel,ReviewText", "iris.Review", 20, 0.8)
     assert request.evaluation_strategy == "steps" and request.num_train_epochs == 1
-    assert dump_message(request)["learning_rate"] == 0.01
+    assert json.loads(dump_message(request))["learning_rate"] == 0.01
 
 
 def test_empty_override_request():

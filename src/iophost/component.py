@@ -2,15 +2,14 @@
 
 IRIS allocates the Python object without ``__init__``, applies the item's settings (the rule
 of :mod:`iophost.settings_rule`), calls ``on_init`` through IoP's ``_dispatch_on_init``,
-and hands each message to IoP's dispatcher. Message bodies cross process boundaries as JSON,
-(de)serialised by IoP's own functions.
+and hands each message to IoP's dispatcher. Message bodies cross process boundaries as JSON
+text, built from IoP's own dict form (``dataclass_to_dict``) and encoded once, here.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import is_dataclass
@@ -20,6 +19,7 @@ from iop.messages.dispatch import dispatch_message
 from iop.messages.serialization import dataclass_from_dict, dataclass_to_dict
 from pydantic import BaseModel
 
+from . import jsontext
 from .request_limits import DEFAULT_LIMITS, RequestLimits
 from .settings_rule import apply_settings
 
@@ -84,8 +84,8 @@ def parse_body(body: str | Mapping[str, Any] | None, limits: RequestLimits = DEF
         if limits.nested_too_deep(body):
             raise MessageBodyError(f"body: {limits.too_deep()}")
         try:
-            body = json.loads(body)
-        except json.JSONDecodeError as exc:
+            body = jsontext.loads(body)
+        except ValueError as exc:
             raise MessageBodyError(f"body is not valid JSON: {exc}") from exc
         except RecursionError:
             raise MessageBodyError("body: JSON nested too deep for this host") from None
@@ -111,11 +111,12 @@ def message_classname(message: Any) -> str:
     return f"{type(message).__module__}.{type(message).__name__}"
 
 
-def dump_message(message: Any) -> dict[str, Any]:
-    """A message's body as a JSON-compatible dict (IoP's dataclass_to_dict / pydantic dump)."""
+def dump_message(message: Any) -> str:
+    """A message's body as compact JSON text, as IoP stores it on IRIS (pydantic's dump for a
+    Pydantic message, IoP's ``dataclass_to_dict`` for a dataclass one)."""
     if isinstance(message, BaseModel):
-        return json.loads(message.model_dump_json())
-    return json.loads(json.dumps(dataclass_to_dict(message), default=str))
+        return message.model_dump_json()
+    return jsontext.dumps(dataclass_to_dict(message))
 
 
 def deliver(component: Any, message: Any) -> Any:

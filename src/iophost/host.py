@@ -18,6 +18,7 @@ from typing import Any
 
 from iop import Production
 
+from . import jsontext
 from .call_graph import CallCycleError, CallGraph
 from .component import MessageBodyError, MessageClassError, parse_body
 from .data_folder import DataFolder
@@ -386,6 +387,7 @@ class Host:
         if not self._running:
             raise StateError(f"production {self.production.name} is not running")
         data = self.check_message(target, classname, body)
+        text = jsontext.dumps(data)  # the one encoding of the request: stored, then sent to the worker
         with self._items_lock:
             workers = self._items.get(target)
         if workers is None:
@@ -400,10 +402,10 @@ class Host:
             self._message_secrets[message_id] = secrets
         self.store.add_message(id=message_id, session_id=session_id, source_config_name=source,
                                target_config_name=target, type="Request", status="Queued",
-                               body_class_name=classname, body=MASKER.mask_body(data, self._secrets(message_id)),
+                               body_class_name=classname, body=MASKER.mask_json(text, self._secrets(message_id)),
                                priority=priority)
         # Stopped meanwhile: the workers answer Aborted, as they do for a message still queued at a stop.
-        workers.submit(Job(message_id, session_id, classname, data,
+        workers.submit(Job(message_id, session_id, classname, text,
                            finish=self._finisher(message_id, session_id, source, target, outcome),
                            delivered=lambda: self.store.mark_later(message_id, "Delivered")))
         return SentMessage(message_id, session_id, outcome)
@@ -423,7 +425,7 @@ class Host:
                 self.store.add_message_later(
                     id=self.store.new_message_id(), session_id=session_id, source_config_name=target,
                     target_config_name=source, type="Response", status=status,
-                    body_class_name=outcome.response_class, body=MASKER.mask_body(outcome.response_body, secrets),
+                    body_class_name=outcome.response_class, body=MASKER.mask_json(outcome.response_json, secrets),
                     corresponding_message_id=message_id, time_created=processed, time_processed=processed)
             elif outcome.status != "Completed":
                 self.log("Error", target, outcome.error, session_id=session_id, message_id=message_id)
@@ -450,7 +452,7 @@ class Host:
         original = self.store.message(message_id)
         if original is None or original["type"] != "Request":
             raise UnknownItemError(f"no request {message_id} to resend")
-        body, lost = MASKER.unmasked_for_resend(original["body"] or {})
+        body, lost = MASKER.unmasked_for_resend(jsontext.loads(original["body"]) if original["body"] else {})
         if lost:
             raise InvalidMessageError(f"request {message_id} cannot be resent as stored: a secret was masked in "
                                       f"{', '.join(lost)}; send it again with the value filled in")
@@ -482,7 +484,7 @@ class Host:
 
     def _answer(self, answer: Callable[[tuple], None], caller: int, call_id: int, outcome: Outcome) -> None:
         self._open_calls.pop((caller, call_id), None)
-        answer(("reply", call_id, outcome.status, outcome.response_class, outcome.response_body, outcome.error))
+        answer(("reply", call_id, outcome.status, outcome.response_class, outcome.response_json, outcome.error))
 
     def abandon_call(self, caller: int, call_id: int) -> None:
         """The caller's timeout passed: the answer, when it comes, is stored Discarded, as IRIS does."""
@@ -509,7 +511,8 @@ class Host:
         self.store.add_message(id=message_id, session_id=session_id, source_config_name=source,
                                target_config_name=target, type="Request", status="Error", is_error=True,
                                error_text=MASKER.mask_text(reason, self._setting_secrets), body_class_name=classname,
-                               body=MASKER.mask_body(body if isinstance(body, dict) else {}), priority=priority,
+                               body=MASKER.mask_json(body) if isinstance(body, str) and body else "{}",
+                               priority=priority,
                                time_processed=now())
         return session_id
 

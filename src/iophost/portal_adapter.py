@@ -70,7 +70,7 @@ class PortalAdapter:
         except ComponentError as exc:
             return TestOutcome(session_id=exc.session_id, error=str(exc))
         return TestOutcome(session_id=session_id, response_class=outcome.response_class,
-                           response_body=outcome.response_body)
+                           response_json=outcome.response_json)
 
     def test_async(self, target: str, classname: str, body: dict[str, Any]) -> int:
         return self.host.send(target, classname, body, source=PORTAL_SOURCE, priority="Async").session_id

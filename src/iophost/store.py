@@ -1,11 +1,11 @@
 """The message store and the event log, on one SQLAlchemy connection.
 
 Every message gets a row with the header fields of IRIS's ``Ens.MessageHeader`` and its
-(masked) body as JSON. A request is committed before it is handed to a worker
-(:meth:`MessageStore.add_message`); what happens next (Delivered, the outcome, the response,
-log entries) is queued and committed in batches by one writer thread, so the hot path pays
-for one commit per message. Ids are allocated in memory from the table's maximum: one host
-owns one store.
+(masked) body as JSON text, kept and read back as the text it was given. A request is
+committed before it is handed to a worker (:meth:`MessageStore.add_message`); what happens
+next (Delivered, the outcome, the response, log entries) is queued and committed in batches
+by one writer thread, so the hot path pays for one commit per message. Ids are allocated in
+memory from the table's maximum: one host owns one store.
 
 A database that is busy (another writer holds SQLite's lock) or unreachable is retried with
 backoff: the writer thread keeps its batch until it is saved, and a request that cannot be
@@ -19,7 +19,6 @@ never waits behind a commit.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -163,7 +162,6 @@ def _message_row(row: Mapping[str, Any]) -> dict[str, Any]:
     data = dict(row)
     data["time_created"] = render_time(data["time_created"])
     data["time_processed"] = render_time(data["time_processed"])
-    data["body"] = json.loads(data["body"]) if data["body"] else None
     return data
 
 
@@ -216,7 +214,7 @@ class MessageStore:
             return message_id
 
     def add_message(self, **fields: Any) -> None:
-        """Insert and commit one message now (a request, before it is delivered).
+        """Insert and commit one message now (a request, before it is delivered); ``body`` is JSON text.
 
         Raises:
             StoreUnavailableError: the database stayed busy or unreachable for REQUEST_WAIT seconds.
@@ -228,11 +226,8 @@ class MessageStore:
 
     @staticmethod
     def _message_params(fields: dict[str, Any]) -> dict[str, Any]:
-        params = {"priority": "Sync", "time_processed": None, "is_error": False, "error_text": "",
-                  "corresponding_message_id": None, "time_created": now(), **fields}
-        body = params.get("body")
-        params["body"] = None if body is None else json.dumps(body, default=str)
-        return params
+        return {"priority": "Sync", "time_processed": None, "is_error": False, "error_text": "",
+                "corresponding_message_id": None, "time_created": now(), "body": None, **fields}
 
     def mark_later(self, message_id: int, status: str) -> None:
         self._defer(_MARK, {"message_id": message_id, "new_status": status})

@@ -2,8 +2,9 @@
 
 Runs in a fresh process (forkserver or spawn), so the host never imports the component's
 code (nor torch): the class is imported here by module and name. Messages arrive as
-``("msg", message_id, session_id, classname, body)``; the process answers ``("done", ...)``
-or ``("fail", ...)`` and streams the component's log calls as ``("log", ...)`` meanwhile; its
+``("msg", message_id, session_id, classname, body)``, the body as JSON text; the process
+answers ``("done", message_id, classname, body)``, the body encoded once here, or
+``("fail", ...)``, and streams the component's log calls as ``("log", ...)`` meanwhile; its
 calls to other items go up as ``("call", ...)`` and their answers come down as ``("reply", ...)``
 (:mod:`iophost.calls`). A service with IRIS's default inbound adapter, or a Python inbound
 adapter, is polled here every CallInterval while no message is being served.

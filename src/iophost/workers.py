@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from typing import Any, Protocol
 
-from . import worker_process
+from . import jsontext, worker_process
 from .loader import ComponentSpec
 
 START_TIMEOUT = 600.0  # a model download in on_init can take minutes
@@ -30,24 +30,30 @@ STOP_TIMEOUT = 30.0
 
 @dataclass
 class Outcome:
-    """How a message ended: ``Completed`` with a response, ``Error`` or ``Aborted`` with a reason."""
+    """How a message ended: ``Completed`` with a response (its body as the JSON text the worker
+    wrote), ``Error`` or ``Aborted`` with a reason."""
 
     status: str
     response_class: str = ""
-    response_body: Any = None
+    response_json: str | None = None
     error: str = ""
     #: The component refused the message as invalid (it raised ValueError): a 400, not a 500.
     refused: bool = False
 
+    @property
+    def response_body(self) -> Any:
+        """The response body decoded (the host itself only passes the text on)."""
+        return None if self.response_json is None else jsontext.loads(self.response_json)
+
 
 @dataclass
 class Job:
-    """One message for an item; ``finish`` is called exactly once with its outcome."""
+    """One message for an item (its body as JSON text); ``finish`` is called exactly once with its outcome."""
 
     message_id: int
     session_id: int
     classname: str
-    body: dict[str, Any]
+    body: str
     finish: Callable[[Outcome], None]
     delivered: Callable[[], None] = field(default=lambda: None)
     sent: bool = False  # down the pipe of a live process (else it never started)
@@ -123,7 +129,7 @@ class _Worker:
             elif reply[0] == "abandon":
                 self.pool.events.abandon_call(self.pid, reply[1])
             elif reply[0] == "done":
-                self._finished(Outcome("Completed", response_class=reply[2], response_body=reply[3]))
+                self._finished(Outcome("Completed", response_class=reply[2], response_json=reply[3]))
             elif reply[0] == "fail":
                 self._finished(Outcome("Error", error=reply[2], refused=reply[3]))
             elif reply[0] == "stopped":

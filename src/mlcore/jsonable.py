@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+_PLAIN = frozenset({str, bool, int, float, type(None)})
+
 
 def to_jsonable(value: Any) -> Any:
     """Recursively convert ``value`` into plain lists, dicts, str, int, float, bool and None."""
@@ -11,6 +13,8 @@ def to_jsonable(value: Any) -> Any:
         return value
     if isinstance(value, dict):
         return {str(k): to_jsonable(v) for k, v in value.items()}
+    if type(value) is list and _PLAIN.issuperset(map(type, value)):
+        return value  # already plain (an embedding's vector): checked in C, not copied
     if isinstance(value, (list, tuple, set)):
         return [to_jsonable(v) for v in value]
     if hasattr(value, "tolist"):  # numpy arrays/scalars and torch tensors

@@ -21,10 +21,10 @@ from iris_trace import for_visual_trace
 from mlcore.coercion import coerce
 from mlcore.images import (
     ImageLimits,
-    ImageSourceError,
     load_image,
     parse_image_dirs,
     run_image_pipeline,
+    take_image_source,
     takes_image,
 )
 from mlcore.inference_api import DEFAULT_API_BASE, call_inference_api, resolve_key
@@ -157,15 +157,7 @@ class MLOperation(BusinessOperation):
                           task=self.task)
 
     def _image_request(self, arguments: dict[str, Any]) -> MLResponse:
-        # Our loader reads the image so local paths are checked against the allowed folders
-        # (handing a path to transformers would let a request read any file).
-        source = arguments.pop("url", None)
-        for key in ("inputs", "images"):
-            if source is None and isinstance(arguments.get(key), str):
-                source = arguments.pop(key)
-        if not isinstance(source, str):
-            raise ImageSourceError(f"the {self.task!r} task needs an image: give \"url\" "
-                                   "(an http(s) URL or a path under misc/ or the allowed_image_dirs folders)")
+        source = take_image_source(arguments, self.task)
         image = load_image(source, parse_image_dirs(self.allowed_image_dirs), limits=self._image_limits)
         answer = run_image_pipeline(self._pipeline, image, check_answer_size(arguments, self._answer_limits))
         response = MLResponse(output=answer.output, model=self.name, task=self.task,

@@ -84,7 +84,7 @@ def hops(host: HostProcess, session_id: int) -> list[tuple[str, str, str, str]]:
 
 def assert_alive(host: HostProcess) -> None:
     assert host.status()["status"] == "running"
-    assert send(host, "Router", {"text": "still", "mode": "sync"})["body"] == '{"text": "routed echo still", "pid": 0}'
+    assert send(host, "Router", {"text": "still", "mode": "sync"})["body"] == '{"text":"routed echo still","pid":0}'
 
 
 def test_classic_settings_run_and_an_unknown_class_is_an_error_naming_classes(host: HostProcess):
@@ -102,7 +102,7 @@ def test_classic_settings_run_and_an_unknown_class_is_an_error_naming_classes(ho
 
 def test_a_sync_chain_keeps_every_hop_in_one_session(host: HostProcess):
     answer = send(host, "Router", {"text": "hi", "mode": "sync"})
-    assert answer["body"] == '{"text": "routed echo hi", "pid": 0}'
+    assert answer["body"] == '{"text":"routed echo hi","pid":0}'
     assert hops(host, answer["session_id"]) == [
         ("Request", "EnsLib.Testing.Service", "Router", "Completed"),
         ("Request", "Router", "Echo", "Completed"),
@@ -117,10 +117,10 @@ def test_a_sync_chain_keeps_every_hop_in_one_session(host: HostProcess):
 
 def test_async_calls_get_on_response_then_on_complete_and_multi_sync_collects_both(host: HostProcess):
     answer = send(host, "Router", {"text": "x", "mode": "async"})
-    assert answer["body"] == '{"text": "complete: a=echo x-a b=echo x-b", "pid": 0}'
+    assert answer["body"] == '{"text":"complete: a=echo x-a b=echo x-b","pid":0}'
     assert [h[:3] for h in hops(host, answer["session_id"])].count(("Request", "Router", "Echo")) == 2
     multi = send(host, "Router", {"text": "m", "mode": "multi"})
-    assert multi["body"] == '{"text": "echo m1 | echo m2", "pid": 0}'
+    assert multi["body"] == '{"text":"echo m1 | echo m2","pid":0}'
     assert len(hops(host, multi["session_id"])) == 6
 
 
@@ -145,7 +145,7 @@ def test_a_test_to_a_service_calls_on_process_input_and_the_service_sends_on(hos
     log = [entry["text"] for entry in host.http.get("/log", params={"top": 500}).json()]
     assert "on_init got 'echo from on_init'" in log, "a call from on_init is served too"
     answer = send(host, "Front", {"text": "front", "mode": "sync"})
-    assert answer["body"] == '{"text": "routed echo front", "pid": 0}'
+    assert answer["body"] == '{"text":"routed echo front","pid":0}'
     assert [h[1:3] for h in hops(host, answer["session_id"])][:3] == [
         ("EnsLib.Testing.Service", "Front"), ("Front", "Router"), ("Router", "Echo")]
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from iop import Production
 
+from .. import jsontext
 from .messages import LogEntryView, MessageView
 
 #: Item states the production diagram draws.
@@ -60,8 +61,13 @@ class TestOutcome:
 
     session_id: int | None
     response_class: str = ""
-    response_body: Any = None
+    #: The response body as the JSON text the component's worker wrote.
+    response_json: str | None = None
     error: str = ""
+
+    @property
+    def response_body(self) -> Any:
+        return None if self.response_json is None else jsontext.loads(self.response_json)
 
 
 @runtime_checkable

@@ -11,8 +11,10 @@ import base64
 import binascii
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
+from .. import jsontext
 from ..masking import MASKER
 
 ERROR_STATUSES = frozenset({"Error", "Aborted"})
@@ -28,7 +30,7 @@ def _first(row: Mapping[str, Any], *names: str, default: Any = None) -> Any:
 
 @dataclass
 class MessageView:
-    """One stored message: its ``Ens.MessageHeader`` fields and its body."""
+    """One stored message: its ``Ens.MessageHeader`` fields and its body as the stored JSON text."""
 
     id: int
     session_id: int
@@ -37,7 +39,7 @@ class MessageView:
     type: str  # Request | Response
     status: str
     body_class: str
-    body: Any = None
+    body_json: str | None = None
     is_error: bool = False
     error_text: str = ""
     time_created: str = ""
@@ -49,16 +51,24 @@ class MessageView:
     def failed(self) -> bool:
         return self.is_error or self.status in ERROR_STATUSES
 
+    @cached_property
+    def body(self) -> Any:
+        """The body decoded (pages that read fields of it; answers embed :attr:`body_json`)."""
+        return None if self.body_json is None else jsontext.loads(self.body_json)
+
     def header(self) -> dict[str, Any]:
         data = asdict(self)
-        data.pop("body")
+        data.pop("body_json")
         return data
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["body"] = MASKER.mask_body(self.body)
+        """The message for a JSON answer (:class:`~iophost.api.responses.JSONTextResponse`), its
+        body embedded as stored, secrets masked."""
+        data = self.header()
+        data["body"] = None if self.body_json is None else jsontext.embed(MASKER.mask_json(self.body_json))
         data["failed"] = self.failed
-        data["images"] = [{"field": name, "size": len(value)} for name, value in body_images(self.body)]
+        data["images"] = [{"field": name, "size": len(value)} for name, value in body_images(self.body)] \
+            if may_hold_images(self.body_json) else []
         return data
 
 
@@ -69,6 +79,7 @@ def _text(value: Any) -> str:
 def message_from_row(row: Mapping[str, Any]) -> MessageView:
     """A :class:`MessageView` from a store row (snake_case or IRIS field names)."""
     corresponding = _first(row, "corresponding_message_id", "corresponding_id", "CorrespondingMessageId")
+    body = _first(row, "body", "MessageBody")
     return MessageView(
         id=int(_first(row, "id", "ID", default=0)),
         session_id=int(_first(row, "session_id", "SessionId", default=0)),
@@ -77,7 +88,7 @@ def message_from_row(row: Mapping[str, Any]) -> MessageView:
         type=_text(_first(row, "type", "message_type", "Type", default="Request")),
         status=_text(_first(row, "status", "Status")),
         body_class=_text(_first(row, "body_class", "body_class_name", "classname", "MessageBodyClassName")),
-        body=_first(row, "body", "MessageBody"),
+        body_json=body if body is None or isinstance(body, str) else jsontext.dumps(body),
         is_error=bool(_first(row, "is_error", "IsError", default=False)),
         error_text=_text(_first(row, "error_text", "error", "ErrorStatus")),
         time_created=_text(_first(row, "time_created", "TimeCreated")),
@@ -127,6 +138,11 @@ def log_entry_from_row(row: Mapping[str, Any]) -> LogEntryView:
         source_class=_text(_first(row, "source_class", "SourceClass")),
         source_method=_text(_first(row, "source_method", "SourceMethod")),
     )
+
+
+def may_hold_images(body_json: str | None) -> bool:
+    """Whether a body's JSON text has an image field (else it need not be decoded to look for one)."""
+    return body_json is not None and any(f'{suffix}":' in body_json for suffix in IMAGE_FIELD_SUFFIXES)
 
 
 def body_images(body: Any, path: str = "") -> list[tuple[str, str]]:

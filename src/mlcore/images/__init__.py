@@ -10,6 +10,7 @@ from .source import (
     ImageTooLargeError,
     load_image,
     parse_image_dirs,
+    take_image_source,
 )
 from .tasks import IMAGE_TASKS, ImageAnswer, ImageTaskError, render_results, run_image_pipeline, takes_image
 
@@ -17,5 +18,5 @@ __all__ = [
     "DEFAULT_IMAGE_DIR", "IMAGE_TASKS", "ImageAnswer", "ImageLimits", "ImageNotAllowed", "ImageSourceError",
     "ImageTaskError", "ImageTooLargeError",
     "draw_boxes", "label_colour", "load_image", "overlay_masks", "parse_image_dirs", "render_results",
-    "run_image_pipeline", "summarise", "summarise_mask", "takes_image", "to_png_base64",
+    "run_image_pipeline", "summarise", "summarise_mask", "take_image_source", "takes_image", "to_png_base64",
 ]

@@ -7,6 +7,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -48,6 +49,26 @@ def parse_image_dirs(setting: str | None) -> list[Path]:
     """
     extra = [part.strip() for part in (setting or "").replace(";", ",").split(",") if part.strip()]
     return [DEFAULT_IMAGE_DIR, *(Path(p).expanduser() for p in extra)]
+
+
+def take_image_source(arguments: dict[str, Any], task: str) -> str:
+    """Remove and return the request's image: ``url``, else a string ``inputs`` or ``images``.
+
+    Our loader, not ``transformers``, reads the image, so a local path is checked against the
+    allowed folders (handing a path to ``transformers`` would let a request read any file); the
+    remaining arguments go to the pipeline.
+
+    Raises:
+        ImageSourceError: no string among those fields (the message names them).
+    """
+    source = arguments.pop("url", None)
+    for key in ("inputs", "images"):
+        if source is None and isinstance(arguments.get(key), str):
+            source = arguments.pop(key)
+    if not isinstance(source, str):
+        raise ImageSourceError(f"the {task!r} task needs an image: give \"url\" "
+                               "(an http(s) URL or a path under misc/ or the allowed_image_dirs folders)")
+    return source
 
 
 def load_image(url: str, allowed_dirs: Sequence[Path] | None = None, timeout: float = 30.0,

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
 
 from ...errors import InvalidMessageError, failed
 from ...host import Host
 from ..deps import HostDep, require_user
+from ..responses import JSONTextResponse
 from ..schemas import MAX_ID, ComponentBody, DefaultBody, ProductionBody, TestAnswer, TestBody
 
 API_VERSION = "1.0.0"
@@ -23,7 +22,7 @@ router = APIRouter(dependencies=[Depends(require_user)], tags=["IoP"])
 # FastAPI tries routes in declaration order (about 15 µs each on 2 cores): the message route,
 # the one that carries traffic, comes first.
 @router.post("/test", response_model=TestAnswer)
-async def test(host: HostDep, body: TestBody) -> JSONResponse:
+async def test(host: HostDep, body: TestBody) -> JSONTextResponse:
     """Send a message to ``target`` and wait for its response, as IRIS's Test action does."""
     if not body.classname:
         raise InvalidMessageError("classname is required (module.Class of a Python message)")
@@ -34,10 +33,10 @@ async def test(host: HostDep, body: TestBody) -> JSONResponse:
     outcome = await asyncio.wrap_future(sent.outcome)
     if outcome.status != "Completed":
         raise failed(outcome.error, sent.session_id, outcome.refused)
-    # Built here, not validated against TestAnswer again: this route carries the traffic.
-    return JSONResponse({"classname": outcome.response_class,
-                         "body": "" if outcome.response_body is None else json.dumps(outcome.response_body),
-                         "truncated": False, "session_id": sent.session_id})
+    # Built here, not validated against TestAnswer again: this route carries the traffic. The body
+    # is the text the worker wrote, as a JSON string (IoP's answer), never decoded on the way.
+    return JSONTextResponse({"classname": outcome.response_class, "body": outcome.response_json or "",
+                             "truncated": False, "session_id": sent.session_id})
 
 
 def restart_target(host: Host, body: TestBody) -> None:

