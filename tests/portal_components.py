@@ -28,6 +28,13 @@ class GatedStart(BusinessOperation):
         wait_for_gate(self.gate)
 
 
+class SilentOperation(BusinessOperation):
+    """Handles MLRequest and answers nothing."""
+
+    def on_ml_request(self, request: MLRequest) -> None:
+        self.log_info("nothing to answer")
+
+
 class EchoOperation(BusinessOperation):
     def on_ml_request(self, request: MLRequest) -> MLResponse:
         self.log_info(f"echo: {request.text_inputs or request.inputs}")

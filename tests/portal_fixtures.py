@@ -22,7 +22,7 @@ SETTINGS = '''
 from iop import Production
 
 from bo import MLOperation
-from portal_components import DetectionStandIn, EchoOperation, GatedStart, TrainingStandIn
+from portal_components import DetectionStandIn, EchoOperation, GatedStart, SilentOperation, TrainingStandIn
 
 production = Production("test.Production", testing_enabled=True, description="portal tests")
 production.operation("Echo", EchoOperation)
@@ -32,6 +32,7 @@ production.operation("Detector", DetectionStandIn, settings={{"%settings": "task
 production.operation("Tuning", TrainingStandIn, settings={{"%settings": "steps=6\\npause=0.2"}})
 production.operation("Spare", EchoOperation, enabled=False)
 production.operation("Gated", GatedStart, enabled=False)
+production.operation("Silent", SilentOperation, enabled=False)
 
 PRODUCTIONS = [production]
 '''

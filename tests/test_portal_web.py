@@ -352,6 +352,11 @@ def test_a_class_without_handler_is_an_error_and_an_image_is_linked_not_dumped(p
                                                       "body": {}}, headers=headers).json()
     assert unhandled["body"] is None and not unhandled["note"]
     assert "EchoOperation has no handler for msg.OverrideRequest (it handles: msg.MLRequest)" in unhandled["error"]
+    client.post("/portal/items/Silent/enable", data={"csrf_token": csrf})
+    silent = client.post("/portal/api/test", json={"target": "Silent", "classname": "msg.MLRequest", "body": {}},
+                         headers=headers).json()
+    assert silent["body"] is None and not silent["error"]
+    assert silent["note"] == "Silent answered nothing (null): its handler for msg.MLRequest returned None."
     detected = client.post("/portal/api/test", json={"target": "Detector", "classname": "msg.MLRequest",
                                                      "body": {"url": "misc/000000039769.jpg"}}, headers=headers).json()
     assert detected["body"]["output"]["image_png_base64"].startswith("<PNG, ")
