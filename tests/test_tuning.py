@@ -55,10 +55,10 @@ def _check_seed_response(response: TrainResponse, model_path: Path) -> None:
     assert isinstance(response, TrainResponse)
     assert (response.rows, response.train_rows, response.test_rows) == (20, 16, 4)
     for metrics in (response.old_model, response.new_model):
-        assert set(metrics) == {"accuracy", "precision", "f1", "loss"}
-        assert all(0.0 <= metrics[name] <= 1.0 for name in ("accuracy", "precision", "f1"))
+        assert set(metrics) == {"accuracy", "precision", "f1", "f1_macro", "loss"}
+        assert all(0.0 <= metrics[name] <= 1.0 for name in ("accuracy", "precision", "f1", "f1_macro"))
         assert metrics["loss"] > 0
-    assert "send an OverrideRequest to keep the new model" in response.info
+    assert "on the 4 test rows" in response.info and "OverrideRequest" in response.info
     # plausible for seconds of CPU work: above zero, far below a kettle boiling (0.1 kWh)
     assert 0 < response.energy_kwh < 1e-3
     assert 0 < response.co2_kg < response.energy_kwh
@@ -103,7 +103,23 @@ def test_the_new_model_beats_the_old_and_the_model_in_use_is_unchanged(model_pat
     assert response.new_model["loss"] < response.old_model["loss"]
     assert response.energy_kwh is None and "switched off" in response.energy["note"]
     assert _weights(model_path / MODEL_NAME) == before  # nothing promoted without an OverrideRequest
-    assert op._model.config.id2label[0] == "LABEL_0"
+    assert response.info.startswith("The new model scored better on the 18 test rows (accuracy ")
+    assert response.info.endswith(f"It is saved to temp-{MODEL_NAME}: send an OverrideRequest to keep the new model.")
+    # the next training starts again from the model in use, not from the one just trained
+    again = call(op, "msg.TrainRequest", LEARNING_REQUEST | {"num_train_epochs": 1})
+    assert again.old_model == response.old_model
+
+
+def test_a_worse_new_model_is_not_recommended_and_a_high_learning_rate_is_named(model_path, sqlite_reviews):
+    op = _operation(model_path, sqlite_reviews, "measure_energy=false")
+    call(op, "msg.TrainRequest", LEARNING_REQUEST)
+    call(op, "msg.OverrideRequest", "{}")  # a model that knows the reviews is now in use
+    response = call(op, "msg.TrainRequest", LEARNING_REQUEST | {"learning_rate": 0.5, "num_train_epochs": 5})
+    assert response.new_model["accuracy"] < response.old_model["accuracy"]
+    assert response.info.startswith("The new model did not score better on the 18 test rows (accuracy ")
+    assert "keep the current model and do not send an OverrideRequest" in response.info
+    assert "The learning rate 0.5 is high for fine-tuning" in response.info
+    assert "send an OverrideRequest to keep" not in response.info
 
 
 def test_override_promotes_keeps_the_previous_and_rollback_restores(model_path, sqlite_reviews):
@@ -158,6 +174,7 @@ BAD_REQUESTS = [
     ({"learning_rat": 0.01, "warmup_step": 2}, "unknown TrainingArguments key(s) 'learning_rat', 'warmup_step'"),
     ({"limit": 3}, "3 usable row(s): at least 5 are needed"),
     ({"lr_scheduler_type": "sideways"}, "TrainingArguments refused"),
+    ({"processes": 0}, "processes must be a whole number from 1 to 1024"),
 ]
 
 

@@ -43,7 +43,7 @@ def test_planned_arguments_keep_the_requests_values_and_add_ours():
                              train_rows=80, seed=7, use_gpu=False)
     assert planned["per_device_train_batch_size"] == 8
     assert planned["per_device_eval_batch_size"] == 5  # the seed's rule where the request is silent
-    assert planned["train_sampling_strategy"] == "random"
+    assert planned["train_sampling_strategy"] == "group_by_length"  # shuffled length buckets
     assert planned["save_strategy"] == "no" and planned["report_to"] == "none" and planned["seed"] == 7
     assert planned["eval_steps"] == 8  # 10 steps/epoch x 3 epochs, evaluated 4 times, not every logging step
 

@@ -200,10 +200,15 @@ class TuningOperation(BusinessOperation):
     max_epochs: str = ""
     max_steps: str = ""
     max_train_seconds: str = ""
+    #: Training processes (1; a request's "processes" overrides it): above 1, torchrun runs DDP ranks.
+    processes: str = ""
+    #: torchrun options of a multi-process training (its rendezvous across machines); empty: one machine.
+    launcher_options: str = ""
 
     _DEFAULTS = {"path": DEFAULT_MODEL_PATH, "num_labels": "5", "seed": "42",
                  "country_iso_code": "FRA", "measure_energy": "true", "keep_versions": "3",
-                 "progress_seconds": "5", "max_epochs": "100", "max_steps": "100000", "max_train_seconds": "14400"}
+                 "progress_seconds": "5", "max_epochs": "100", "max_steps": "100000", "max_train_seconds": "14400",
+                 "processes": "1"}
 
     def on_init(self) -> None:
         if not self.model_name:
@@ -259,8 +264,11 @@ class TuningOperation(BusinessOperation):
         self.log_info(f"{self.model_name} loaded from {model_dir} with {self.num_labels} labels")
 
     def on_train_request(self, request: TrainRequest) -> TrainResponse:
+        import shlex
+
         from mlcore.database import create_db_engine
         from mlcore.tuning import TrainingLimits, TuningConfig, train_from_table
+        from mlcore.tuning.request import processes
 
         config = TuningConfig(model_root=Path(self.path), model_name=self.model_name, seed=int(coerce(self.seed)),
                               country_iso_code=self.country_iso_code,
@@ -268,12 +276,18 @@ class TuningOperation(BusinessOperation):
                               progress_every_s=float(coerce(self.progress_seconds)),
                               limits=TrainingLimits(max_epochs=float(coerce(self.max_epochs)),
                                                     max_steps=int(coerce(self.max_steps)),
-                                                    max_train_seconds=float(coerce(self.max_train_seconds))))
+                                                    max_train_seconds=float(coerce(self.max_train_seconds))),
+                              num_labels=int(coerce(self.num_labels)), load_options=user_settings(self),
+                              processes=processes(self.processes) or 1,
+                              launcher_options=tuple(shlex.split(self.launcher_options)))
         if self._model is None:
             self._ready_model()
+        # a training changes the weights it is given: the next request loads a fresh copy (no deepcopy)
+        model, self._model = self._model, None
         engine = create_db_engine(self.db_url or None)
         try:
-            outcome = train_from_table(engine, self._model, self._tokenizer, vars(request), config, self.log_info)
+            outcome = train_from_table(engine, vars(request), config, self.log_info, model=model,
+                                       tokenizer=self._tokenizer)
         finally:
             engine.dispose()
         self.log_info(f"old model {outcome.old_metrics} → new model {outcome.new_metrics}; {outcome.info}")

@@ -56,6 +56,8 @@ class TrainRequest(Message):
     #: Any, not int: IoP would turn ``true`` into 1 row; the TuningOperation checks it is a whole number.
     limit: Any = None
     p_of_train: float = 0.8
+    #: Training processes (DDP under torchrun); None: the TuningOperation's ``processes`` setting.
+    processes: int | None = None
 
 
 @dataclass

@@ -83,7 +83,7 @@ def map_legacy_names(keys: Mapping[str, Any]) -> MappedArguments:
         raise TrainingArgumentsError(
             f"unknown TrainingArguments key(s) {', '.join(map(repr, sorted(unknown)))}: not a field of "
             f"transformers.TrainingArguments in this version nor a legacy name of one; the request's own keys "
-            f"are columns, table, limit, p_of_train")
+            f"are columns, table, limit, p_of_train, processes")
     return MappedArguments(values=values, tokenizer=tokenizer, notes=tuple(notes))
 
 
@@ -99,8 +99,8 @@ def plan_arguments(mapped: Mapping[str, Any], *, rows: int, train_rows: int, see
     where it gives none (``output_dir`` is left to the caller).
 
     Ours: the seed's batch rule, checkpoints off, no reporting integrations, no tqdm (progress goes
-    to the event log), random batches, bf16 on a GPU that supports it, logging and evaluation steps
-    sized to the run.
+    to the event log), length-bucketed batches in a random order, bf16 on a GPU that supports it,
+    logging and evaluation steps sized to the run.
     """
     args = dict(mapped)
     batch = seed_batch_size(rows)
@@ -110,9 +110,9 @@ def plan_arguments(mapped: Mapping[str, Any], *, rows: int, train_rows: int, see
     args.setdefault("report_to", "none")
     args.setdefault("save_strategy", "no")
     args.setdefault("disable_tqdm", True)
-    # random batches by default: length-grouped ones ("group_by_length", shuffled buckets) train
-    # ~1.8x faster on CPU but scored lower on small data in bench/tuning.py (docs/tuning.md)
-    args.setdefault("train_sampling_strategy", "random")
+    # shuffled length buckets (sampling.py): random batches pad reviews to 3.6x their tokens; the
+    # choice is measured in docs/tuning.md
+    args.setdefault("train_sampling_strategy", "group_by_length")
     args.setdefault("dataloader_pin_memory", use_gpu)
     if use_gpu and "fp16" not in args and "bf16" not in args:
         args["bf16"] = _gpu_supports_bf16()

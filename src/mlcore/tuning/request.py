@@ -10,8 +10,10 @@ from typing import Any
 from .errors import TrainRequestError
 from .validation import whole_number
 
+#: More training processes than any one launch would start (8 GPUs a machine, 128 machines).
+MAX_PROCESSES = 1024
 #: The request's own keys; every other key is for ``TrainingArguments``.
-DATA_KEYS = ("columns", "table", "limit", "p_of_train")
+REQUEST_KEYS = ("columns", "table", "limit", "p_of_train", "processes")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,8 @@ class ParsedRequest:
     data: DataSpec
     #: Keys for ``TrainingArguments`` as the request spelled them (legacy names not yet mapped).
     training_keys: dict[str, Any] = field(default_factory=dict)
+    #: Training processes the request asks for; None: the TuningOperation's ``processes`` setting.
+    processes: int | None = None
 
 
 def parse_request(fields: Mapping[str, Any]) -> ParsedRequest:
@@ -39,7 +43,8 @@ def parse_request(fields: Mapping[str, Any]) -> ParsedRequest:
 
     Raises:
         TrainRequestError: ``columns`` is not two names, ``table`` is empty, ``limit`` is not a
-            positive integer, or ``p_of_train`` is not strictly between 0 and 1.
+            positive integer, ``p_of_train`` is not strictly between 0 and 1, or ``processes`` is
+            not a positive whole number.
     """
     present = {key: value for key, value in fields.items() if value is not None and not key.startswith("_")}
     columns = [name.strip() for name in str(present.get("columns", "")).split(",")]
@@ -52,8 +57,19 @@ def parse_request(fields: Mapping[str, Any]) -> ParsedRequest:
         raise TrainRequestError("table is required (e.g. \"iris.Review\")")
     spec = DataSpec(table=table, label_column=columns[0], text_column=columns[1],
                     limit=_limit(present.get("limit")), p_of_train=_fraction(present.get("p_of_train", 0.8)))
-    training_keys = {key: value for key, value in present.items() if key not in DATA_KEYS}
-    return ParsedRequest(data=spec, training_keys=training_keys)
+    training_keys = {key: value for key, value in present.items() if key not in REQUEST_KEYS}
+    return ParsedRequest(data=spec, training_keys=training_keys, processes=processes(present.get("processes")))
+
+
+def processes(value: Any) -> int | None:
+    """A number of training processes (1 to 1024), or None/empty for the default.
+
+    Raises:
+        TrainRequestError: anything else.
+    """
+    if value is None or value == "":
+        return None
+    return whole_number("processes", value, maximum=MAX_PROCESSES)
 
 
 def _limit(value: Any) -> int | None:

@@ -6,6 +6,10 @@ the same long-to-short order every epoch, the last updates always see the shorte
 accuracy dropped from 0.50 to 0.25 in ``bench/tuning.py`` (200 rows, 2 epochs). Here rows are
 shuffled, cut into buckets of a few batches, sorted by length inside a bucket, cut into batches,
 and the batches are shuffled: nearly as little padding, and a fresh random order each epoch.
+
+On 1,500 Yelp reviews (batch 30) random batches carry 3.6x the real tokens (512-token padding:
+4.2x); buckets of 8 batches 1.28x, of 16 batches 1.16x. In a multi-process run every rank draws
+the same order and accelerate gives each rank every n-th batch.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import torch
 from torch.utils.data import Sampler
 
 #: Batches per bucket: more means less padding and less randomness in which rows share a batch.
-BATCHES_PER_BUCKET = 8
+BATCHES_PER_BUCKET = 16
 
 
 class ShuffledLengthBuckets(Sampler[int]):
@@ -51,16 +55,17 @@ class ShuffledLengthBuckets(Sampler[int]):
             yield from batch
 
 
-def length_bucket_trainer(lengths: Sequence[int]) -> type:
+def length_bucket_trainer(lengths: Sequence[int], batches_per_bucket: int = BATCHES_PER_BUCKET) -> type:
     """A ``Trainer`` subclass whose ``group_by_length`` sampling uses :class:`ShuffledLengthBuckets`
     on ``lengths`` (the rows' token counts, known before the Trainer drops the ``length`` column)."""
     from transformers import Trainer
 
     class LengthBucketTrainer(Trainer):
         def _get_train_sampler(self, train_dataset: Any = None) -> Any:
-            if self.args.train_sampling_strategy != "group_by_length" or self.args.world_size > 1:
+            if self.args.train_sampling_strategy != "group_by_length":
                 return super()._get_train_sampler(train_dataset)
             seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
-            return ShuffledLengthBuckets(lengths, self.args.train_batch_size, seed=seed)
+            return ShuffledLengthBuckets(lengths, self.args.train_batch_size, seed=seed,
+                                         batches_per_bucket=batches_per_bucket)
 
     return LengthBucketTrainer

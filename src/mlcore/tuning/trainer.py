@@ -1,17 +1,16 @@
 """One fine-tuning run: tokenize, evaluate the old model, train, evaluate the new one.
 
 Efficiency, against the seed's recipe (each row tokenized on its own and padded to 512 tokens):
-texts are tokenized in batches by ``datasets.map`` with truncation only; ``DataCollatorWithPadding``
+all rows are tokenized once, in one batched call, with truncation only; ``DataCollatorWithPadding``
 pads each batch to its longest row; training batches are grouped by length (in shuffled buckets,
 ``sampling``) so that rows of a batch have similar lengths; the test rows are sorted by length.
 The model then computes on the tokens that exist instead of on padding, which is most of a
-512-token row for reviews.
+512-token row for reviews. The model is trained in place: no copy of its weights is made.
 """
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -20,7 +19,7 @@ from typing import Any
 
 from .metrics import compute_metrics, reported
 from .progress import ProgressLogger
-from .sampling import length_bucket_trainer
+from .sampling import BATCHES_PER_BUCKET, length_bucket_trainer
 
 #: Above this, BERT-family position embeddings run out.
 MAX_TOKENS = 512
@@ -43,30 +42,24 @@ def max_tokens(tokenizer: Any, model: Any) -> int:
     return int(min(limits))
 
 
-def tokenized_dataset(tokenizer: Any, texts: Sequence[str], labels: Sequence[int], max_length: int,
-                      *, sort_by_length: bool = False) -> Any:
-    """A ``datasets.Dataset`` of ``input_ids``/``attention_mask``/``labels``/``length``, tokenized in batches
-    without padding (the collator pads each batch)."""
-    import datasets
-
-    datasets.disable_progress_bars()
-    raw = datasets.Dataset.from_dict({"text": list(texts), "labels": list(labels)})
-
-    def encode(batch: dict[str, list]) -> dict[str, list]:
-        encoded = tokenizer(batch["text"], truncation=True, max_length=max_length)
-        encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
-        return encoded
-
-    dataset = raw.map(encode, batched=True, batch_size=1000, remove_columns=["text"])
-    if not sort_by_length:
-        return dataset
-    return dataset.select(sorted(range(len(dataset)), key=dataset["length"].__getitem__))
+def tokenize_rows(tokenizer: Any, texts: Sequence[str], labels: Sequence[int], max_length: int) -> list[dict[str, Any]]:
+    """One dict per row (``input_ids``, ``attention_mask``..., ``labels``), tokenized in one batched call
+    without padding (the collator pads each batch). A plain list: the Trainer takes it as it is, and
+    ``datasets`` (seconds to import) is not needed."""
+    encoded = tokenizer(list(texts), truncation=True, max_length=max_length)
+    names = list(encoded.keys())
+    return [{name: encoded[name][i] for name in names} | {"labels": int(labels[i])} for i in range(len(texts))]
 
 
-def fine_tune(model: Any, tokenizer: Any, train_dataset: Any, test_dataset: Any, arguments: Any,
-              log: Callable[[str], None], *, progress_every_s: float = 5.0, collator: Any = None,
-              callbacks: Sequence[Any] = ()) -> TrainingResult:
-    """Evaluate ``model``, train a copy of it, evaluate the copy. ``model`` itself is not changed.
+def by_length(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows shortest first: evaluation batches then carry almost no padding."""
+    return sorted(rows, key=lambda row: len(row["input_ids"]))
+
+
+def fine_tune(model: Any, tokenizer: Any, train_rows: Sequence[dict[str, Any]], test_rows: Sequence[dict[str, Any]],
+              arguments: Any, log: Callable[[str], None], *, progress_every_s: float = 5.0, collator: Any = None,
+              batches_per_bucket: int = BATCHES_PER_BUCKET, callbacks: Sequence[Any] = ()) -> TrainingResult:
+    """Evaluate ``model``, train it in place, evaluate it again.
 
     Args:
         arguments: a ``TrainingArguments``; its ``output_dir`` is replaced by a temporary folder
@@ -76,14 +69,14 @@ def fine_tune(model: Any, tokenizer: Any, train_dataset: Any, test_dataset: Any,
     """
     from transformers import DataCollatorWithPadding, PrinterCallback, ProgressCallback
 
-    candidate = copy.deepcopy(model)
-    progress = ProgressLogger(log, every_s=progress_every_s)
-    trainer_class = length_bucket_trainer(train_dataset["length"])
+    trainer_class = length_bucket_trainer([len(row["input_ids"]) for row in train_rows], batches_per_bucket)
+    padding = collator or DataCollatorWithPadding(tokenizer, pad_to_multiple_of=_multiple())
     with _scratch_output_dir(arguments):
-        trainer = trainer_class(model=candidate, args=arguments, train_dataset=train_dataset, eval_dataset=test_dataset,
-                          processing_class=tokenizer,
-                          data_collator=collator or DataCollatorWithPadding(tokenizer, pad_to_multiple_of=_multiple()),
-                          compute_metrics=compute_metrics, callbacks=[progress, *callbacks])
+        trainer = trainer_class(model=model, args=arguments, train_dataset=list(train_rows),
+                                eval_dataset=list(test_rows), processing_class=tokenizer,
+                                data_collator=padding,
+                                compute_metrics=compute_metrics,
+                                callbacks=[ProgressLogger(log, every_s=progress_every_s), *callbacks])
         # our ProgressLogger writes to the event log; the Trainer's printers would write to stdout
         trainer.remove_callback(PrinterCallback)
         trainer.remove_callback(ProgressCallback)
