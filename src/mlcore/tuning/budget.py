@@ -22,7 +22,21 @@ class TimeBudget(TrainerCallback):
         self._started = self.clock()
 
     def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if self.clock() - self._started >= self.seconds and state.global_step < state.max_steps:
+        if _any_rank(self.clock() - self._started >= self.seconds) and state.global_step < state.max_steps:
             control.should_training_stop = True
             self.stopped = (f"training stopped at step {state.global_step} of {state.max_steps}: the time budget "
                             f"of {self.seconds:g} s (max_train_seconds) was reached")
+
+
+def _any_rank(over: bool) -> bool:
+    """In a multi-process training every rank stops at the same step (a rank stopping alone would
+    leave the others waiting for it): the ranks' clocks are compared at each step."""
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return over
+    import torch
+
+    flag = torch.tensor([1 if over else 0], device="cuda" if dist.get_backend() == "nccl" else "cpu")
+    dist.all_reduce(flag, op=dist.ReduceOp.MAX)
+    return bool(flag.item())
