@@ -106,7 +106,7 @@ def test_the_new_model_beats_the_old_and_the_model_in_use_is_unchanged(model_pat
     assert response.info.startswith("The new model scored better on the 18 test rows (accuracy ")
     assert response.info.endswith(f"It is saved to temp-{MODEL_NAME}: send an OverrideRequest to keep the new model.")
     # the next training starts again from the model in use, not from the one just trained
-    again = call(op, "msg.TrainRequest", LEARNING_REQUEST | {"num_train_epochs": 1})
+    again = call(op, "msg.TrainRequest", LEARNING_REQUEST | {"max_steps": 1})
     assert again.old_model == response.old_model
 
 

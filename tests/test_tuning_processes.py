@@ -96,7 +96,7 @@ def test_a_killed_rank_fails_the_request_clearly_and_leaves_no_process(model_pat
     killer = threading.Thread(target=kill_rank_one)
     killer.start()
     with pytest.raises(TrainingProcessError) as failed:
-        call(op, "msg.TrainRequest", REQUEST | {"num_train_epochs": 100000})
+        call(op, "msg.TrainRequest", REQUEST | {"max_steps": 100000})  # runs until a rank is killed
     killer.join()
     assert killed
     assert "rank 1 was killed by signal 9 (SIGKILL)" in str(failed.value)
