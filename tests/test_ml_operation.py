@@ -89,3 +89,21 @@ def test_arguments_the_pipeline_rejects_give_a_clear_error(model_root):
         call(op, "msg.MLRequest", {"inputs": "no mask token here"})
     # the component still serves the next request
     assert call(op, "msg.MLRequest", {"inputs": "lived in [MASK]."}).output
+
+
+def test_a_batch_of_classifications_is_one_pipeline_call_and_answers_as_one_by_one(model_root):
+    from iophost.component import batching, deliver_batch, load_message
+
+    op = started(bo.MLOperation, _settings(model_root, "tiny-classifier", "text-classification", "batch_size=8"))
+    assert batching(op) == (8, 0.005)
+    calls = []
+    pipeline = op._pipeline
+    op._pipeline = lambda *args, **kwargs: calls.append(args) or pipeline(*args, **kwargs)
+    op._pipeline.task = pipeline.task
+    texts = ["great food", "cold soup and rude staff", "lovely evening"]
+    answers = deliver_batch(op, [load_message("msg.MLRequest", {"inputs": text}) for text in texts])
+    assert calls == [(texts,)]
+    for text, answer in zip(texts, answers, strict=True):
+        alone = pipeline(text)
+        assert answer.output[0]["label"] == alone[0]["label"]
+        assert answer.output[0]["score"] == pytest.approx(alone[0]["score"], abs=1e-5)

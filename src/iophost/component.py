@@ -141,3 +141,41 @@ def _handles_any_message(component: Any) -> bool:
         if owner is not None and not owner.__module__.startswith("iop."):
             return True
     return False
+
+
+#: The hook of a component that serves several queued messages at once (see :func:`batching`).
+BATCH_HOOK = "on_message_batch"
+
+
+def batching(component: Any) -> tuple[int, float]:
+    """``(batch size, seconds to wait for a batch to fill)`` a component asks the host for.
+
+    A component takes batches when it defines ``on_message_batch(messages) -> list | None`` and
+    its ``batch_size`` is above 1 (``batch_wait_ms``: how long a first message may wait for
+    others); every other component gets its messages one by one, ``(1, 0.0)``.
+    """
+    if not callable(getattr(component, BATCH_HOOK, None)):
+        return 1, 0.0
+    try:
+        size = int(getattr(component, "batch_size", 1))
+        wait = float(getattr(component, "batch_wait_ms", 0)) / 1000
+    except (TypeError, ValueError):
+        return 1, 0.0
+    return max(size, 1), max(wait, 0.0)
+
+
+def deliver_batch(component: Any, messages: list[Any]) -> list[Any]:
+    """The response (or the exception) of each message, in order: one call of the component's
+    batch hook; each message through :func:`deliver` when the hook declines (returns None)."""
+    results = getattr(component, BATCH_HOOK)(messages) if len(messages) > 1 else None
+    if results is not None:
+        if len(results) != len(messages):
+            raise ValueError(f"{BATCH_HOOK} answered {len(results)} results for {len(messages)} messages")
+        return list(results)
+    answers: list[Any] = []
+    for message in messages:
+        try:
+            answers.append(deliver(component, message))
+        except Exception as exc:  # noqa: BLE001 (each message's own failure is its answer)
+            answers.append(exc)
+    return answers

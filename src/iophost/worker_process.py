@@ -29,8 +29,10 @@ from iop.runtime.environment import prepend_sys_path
 
 from .calls import Calls, Inbox
 from .component import (
+    batching,
     create_component,
     deliver,
+    deliver_batch,
     dump_message,
     load_message,
     message_classname,
@@ -115,7 +117,7 @@ def _serve(spec: ComponentSpec, conn: Connection) -> None:
         send(("init_error", describe(exc)))
         return
     gc.freeze()  # the component and its model live as long as the process: keep the collector off them
-    send(("ready", os.getpid()))
+    send(("ready", os.getpid(), *batching(component)))
     poll = _poller(spec, component, logger, current)
     interval = call_interval(spec) if poll else None
     next_poll = time.monotonic()
@@ -132,20 +134,54 @@ def _serve(spec: ComponentSpec, conn: Connection) -> None:
                 send(("log", "Error", f"on_tear_down failed: {describe(exc)}", None, None, "", ""))
             send(("stopped",))
             return
+        if request[0] == "batch":
+            _serve_batch(component, request[1], send, current)
+            continue
         _, message_id, session_id, classname, body = request
         current.session_id, current.message_id = session_id, message_id
         try:
-            response = _handle(component, calls, load_message(classname, body))
-            if response is None:
-                send(("done", message_id, "", None))
-            else:
-                send(("done", message_id, message_classname(response), dump_message(response)))
+            _answer(send, message_id, session_id, _handle(component, calls, load_message(classname, body)))
         except Exception as exc:
-            send(("log", *raised_at(exc), session_id, message_id, "", ""))
-            # a ValueError is the component refusing the message (a bad field): the caller's error, not the server's
-            send(("fail", message_id, describe(exc), isinstance(exc, ValueError)))
+            _answer(send, message_id, session_id, exc)
         finally:
             current.session_id = current.message_id = None
+
+
+def _answer(send: Any, message_id: int, session_id: int, result: Any) -> None:
+    """Tell the host how one message ended: its response (encoded once, here) or its exception."""
+    if not isinstance(result, Exception):
+        try:
+            send(("done", message_id, "", None) if result is None else
+                 ("done", message_id, message_classname(result), dump_message(result)))
+            return
+        except (TypeError, ValueError) as exc:  # a response JSON cannot hold
+            result = exc
+    send(("log", *raised_at(result), session_id, message_id, "", ""))
+    # a ValueError is the component refusing the message (a bad field): the caller's error, not the server's
+    send(("fail", message_id, describe(result), isinstance(result, ValueError)))
+
+
+def _serve_batch(component: Any, messages: list[tuple], send: Any, current: _Current) -> None:
+    """Messages ``(message_id, session_id, classname, body)`` handed together (the host's batching):
+    one call of the component's batch hook, then each message's own answer. Log lines written
+    meanwhile go to the first message's trace."""
+    loaded = []
+    for message_id, session_id, classname, body in messages:
+        try:
+            loaded.append((message_id, session_id, load_message(classname, body)))
+        except Exception as exc:
+            _answer(send, message_id, session_id, exc)
+    if not loaded:
+        return
+    current.session_id, current.message_id = loaded[0][1], loaded[0][0]
+    try:
+        results = deliver_batch(component, [message for _, _, message in loaded])
+    except Exception as exc:
+        results = [exc] * len(loaded)
+    finally:
+        current.session_id = current.message_id = None
+    for (message_id, session_id, _), result in zip(loaded, results, strict=True):
+        _answer(send, message_id, session_id, result)
 
 
 def _build(spec: ComponentSpec, logger: logging.Logger, calls: Calls) -> Any:

@@ -9,6 +9,11 @@ the next queued message or puts it back among the idle. A worker that dies mid-m
 that message with the reason and is started again, unless the item is being stopped.
 A message whose sending found the process already gone was never started: it goes back to
 the head of the queue for the restarted worker.
+
+A component that takes batches (``on_message_batch`` and ``batch_size`` above 1, which its
+worker reports when ready) is handed up to ``batch_size`` queued messages at once as one
+:class:`Batch`: a free worker takes what queued while it was busy, and a message that finds a
+worker idle waits up to ``batch_wait_ms`` for others to join it. Each message still ends on its own.
 """
 
 from __future__ import annotations
@@ -58,6 +63,54 @@ class Job:
     delivered: Callable[[], None] = field(default=lambda: None)
     sent: bool = False  # down the pipe of a live process (else it never started)
 
+    def request(self) -> tuple:
+        return ("msg", self.message_id, self.session_id, self.classname, self.body)
+
+    def settle(self, message_id: int, outcome: Outcome) -> bool:
+        """The worker answered: finish; True (nothing of this job is left in flight)."""
+        self.finish(outcome)
+        return True
+
+
+@dataclass
+class Batch:
+    """Queued messages handed to one worker together; each ends with its own outcome."""
+
+    jobs: list[Job]
+    sent: bool = False
+
+    @property
+    def message_id(self) -> int:
+        return self.jobs[0].message_id
+
+    @property
+    def session_id(self) -> int:
+        return self.jobs[0].session_id
+
+    def request(self) -> tuple:
+        return ("batch", [(job.message_id, job.session_id, job.classname, job.body) for job in self.jobs])
+
+    def delivered(self) -> None:
+        for job in self.jobs:
+            job.delivered()
+
+    def settle(self, message_id: int, outcome: Outcome) -> bool:
+        """One message's outcome; True once none is left in flight."""
+        job = next((job for job in self.jobs if job.message_id == message_id), None)
+        if job is not None:
+            self.jobs.remove(job)
+            job.finish(outcome)
+        return not self.jobs
+
+    def left(self) -> int:
+        return len(self.jobs)
+
+    def finish(self, outcome: Outcome) -> None:
+        """Those still in flight end with ``outcome`` (the process died or was killed)."""
+        jobs, self.jobs = self.jobs, []
+        for job in jobs:
+            job.finish(outcome)
+
 
 class WorkerEvents(Protocol):
     """What the workers tell the host besides outcomes."""
@@ -95,7 +148,7 @@ class _Worker:
     def __init__(self, pool: ItemWorkers, index: int) -> None:
         self.pool, self.index = pool, index
         self.state, self.error, self.pid = "starting", "", 0
-        self.job: Job | None = None
+        self.job: Job | Batch | None = None
         self.conn: Any = None
         self._process: Any = None
         # Held while a message or a call's reply goes down the pipe, and while a dead process's
@@ -129,9 +182,9 @@ class _Worker:
             elif reply[0] == "abandon":
                 self.pool.events.abandon_call(self.pid, reply[1])
             elif reply[0] == "done":
-                self._finished(Outcome("Completed", response_class=reply[2], response_json=reply[3]))
+                self._finished(reply[1], Outcome("Completed", response_class=reply[2], response_json=reply[3]))
             elif reply[0] == "fail":
-                self._finished(Outcome("Error", error=reply[2], refused=reply[3]))
+                self._finished(reply[1], Outcome("Error", error=reply[2], refused=reply[3]))
             elif reply[0] == "stopped":
                 self._process.join(5)
                 self.pool.set_state(self, "stopped")
@@ -154,6 +207,7 @@ class _Worker:
                 elif reply[0] == "call":  # on_init may send to another item
                     self.pool.events.route_call(self.pool.spec.item, reply[1:], self.answer, self.pid)
                 elif reply[0] == "ready":
+                    self.pool.set_batching(*reply[2:4])
                     self.pool.set_state(self, "running")
                     self.pool.worker_free(self)
                     return True
@@ -181,11 +235,15 @@ class _Worker:
         self._log(type, text, session_id=session_id, message_id=message_id, source_class=source_class,
                   source_method=source_method)
 
-    def _finished(self, outcome: Outcome) -> None:
-        # Free the worker before reporting: a caller woken by the outcome finds it idle.
+    def _finished(self, message_id: int, outcome: Outcome) -> None:
+        job = self.job
+        if isinstance(job, Batch) and job.left() > 1:
+            job.settle(message_id, outcome)
+            return
+        # Free the worker before reporting the last outcome: a caller woken by it finds it idle.
         job = self.pool.worker_free(self)
         if job is not None:
-            job.finish(outcome)
+            job.settle(message_id, outcome)
 
     def _died(self) -> bool:
         """The process ended: fail its message, start it again; False when this worker is finished."""
@@ -214,13 +272,13 @@ class _Worker:
         return False
 
     # -- the sending end (called by the worker's current owner) ----------------------------------
-    def send_job(self, job: Job, conn: Any) -> None:
+    def send_job(self, job: Job | Batch, conn: Any) -> None:
         with self._sending:
             if self.job is not job:
                 return  # the process died before this was sent: the reader thread queued it again
             job.delivered()
             try:
-                conn.send(("msg", job.message_id, job.session_id, job.classname, job.body))
+                conn.send(job.request())
             except (OSError, ValueError):
                 return  # the process is gone: its reader thread queues the message again
             job.sent = True
@@ -257,7 +315,9 @@ class ItemWorkers:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._idle: list[_Worker] = []
-        self._queue: deque[Job] = deque()
+        self._queue: deque[Job | Batch] = deque()
+        self.batch_size, self.batch_wait = 1, 0.0
+        self._flush_due = False  # a timer will hand out what waits for a batch to fill
         self.workers = [_Worker(self, index) for index in range(size)]
         for worker in self.workers:
             worker.thread.start()
@@ -299,31 +359,67 @@ class ItemWorkers:
         return False
 
     # -- messages -------------------------------------------------------------------------------
+    def set_batching(self, size: int = 1, wait: float = 0.0) -> None:
+        """What the component asked for when its worker became ready (see :class:`Batch`)."""
+        with self._lock:
+            self.batch_size, self.batch_wait = max(int(size), 1), max(float(wait), 0.0)
+
     def submit(self, job: Job) -> None:
         """Send ``job`` to an idle worker from this thread, else queue it. Once stop() has begun it
         ends Aborted: the queue that drains is the one the stop found (a steady stream of new
         messages would otherwise keep the item from ever stopping)."""
+        wait = False
         with self._lock:
             closed = self.winding_down
-            worker = self._idle.pop() if self._idle and not closed else None
-            if worker is not None:
-                worker.job, conn = job, worker.conn
-            elif not closed:
+            worker = None
+            if not closed:
                 self._queue.append(job)
+                if self._idle and (len(self._queue) >= self.batch_size or not self.batch_wait):
+                    worker = self._idle.pop()
+                    worker.job = work = self._take()
+                    conn = worker.conn
+                elif self._idle and not self._flush_due:
+                    self._flush_due = wait = True
         if worker is not None:
-            worker.send_job(job, conn)
+            worker.send_job(work, conn)
+        elif wait:
+            timer = threading.Timer(self.batch_wait, self._flush)
+            timer.daemon = True
+            timer.start()
         elif closed:
             job.finish(self._undelivered())
+
+    def _take(self) -> Job | Batch:
+        """The next work from the queue (not empty; under the lock): up to batch_size messages."""
+        first = self._queue.popleft()
+        if self.batch_size == 1 or isinstance(first, Batch) or not self._queue:
+            return first
+        jobs = [first]
+        while self._queue and len(jobs) < self.batch_size and not isinstance(self._queue[0], Batch):
+            jobs.append(self._queue.popleft())
+        return Batch(jobs)
+
+    def _flush(self) -> None:
+        """batch_wait_ms after a message found a worker idle: hand out what queued meanwhile."""
+        while True:
+            with self._lock:
+                self._flush_due = False
+                if not self._queue or not self._idle or self.stopping:
+                    return
+                worker = self._idle.pop()
+                worker.job = work = self._take()
+                conn = worker.conn
+            worker.send_job(work, conn)
 
     def _undelivered(self) -> Outcome:
         return Outcome("Aborted", error=f"{self.spec.item} was stopped before this message was delivered")
 
-    def worker_free(self, worker: _Worker) -> Job | None:
+    def worker_free(self, worker: _Worker) -> Job | Batch | None:
         """``worker`` has no message any more: give it the next queued one or make it idle (or,
         once stop() has taken the idle workers, stop it). Returns the message it had."""
         with self._changed:
             done, worker.job = worker.job, None
-            following = self._queue.popleft() if self._queue and not self.stopping else None
+            following = self._take() if self._queue and not self.stopping else None
             stopping, conn = self.stopping, worker.conn
             if following is not None:
                 worker.job = following
@@ -336,7 +432,7 @@ class ItemWorkers:
             worker.send_stop(conn)
         return done
 
-    def worker_lost(self, worker: _Worker) -> Job | None:
+    def worker_lost(self, worker: _Worker) -> Job | Batch | None:
         """``worker``'s process ended: nobody may take it until it is started again. Returns the
         message it was processing; one that never reached it goes back to the head of the queue."""
         with self._changed:

@@ -106,3 +106,52 @@ def _generation_defaults(task: str, arguments: dict[str, Any]) -> dict[str, Any]
     if task == "text-generation" and wants_several and not decoding_given:
         return {**arguments, "do_sample": True}
     return arguments
+
+
+#: Tasks whose answer to one text does not depend on the other texts of its batch (padding is
+#: masked out of a pooled label); feature-extraction, for one, would answer padded vectors.
+BATCHABLE_TASKS = frozenset({"text-classification", "sentiment-analysis"})
+_TEXT_KEYS = ("inputs", "text_inputs")
+
+
+def run_pipeline_batch(pipe: Any, requests: list[dict[str, Any]], limits: AnswerLimits | None = None) -> list[Any]:
+    """The outputs of several requests, each as :func:`run_pipeline` gives it, or the exception
+    that request raised.
+
+    One pipeline call on the list when the task allows it and the requests differ only in their
+    text; each request on its own otherwise, and when the call on the list fails, so that a bad
+    input fails alone.
+    """
+    batch = _one_call(pipe.task, requests)
+    if batch is not None:
+        key, options = batch
+        try:
+            options = check_answer_size(options, limits or AnswerLimits())
+            outputs = pipe([request[key] for request in requests], batch_size=len(requests), **options)
+        except Exception:  # noqa: BLE001 (which input failed is found below, one by one)
+            pass
+        else:
+            # A single text's answer is a list of its labels (unless top_k is given): the same here.
+            return [to_jsonable(output if "top_k" in options else [output]) for output in outputs]
+    results: list[Any] = []
+    for arguments in requests:
+        try:
+            results.append(run_pipeline(pipe, arguments, limits))
+        except Exception as exc:  # noqa: BLE001 (each request's own failure is its answer)
+            results.append(exc)
+    return results
+
+
+def _one_call(task: str, requests: list[dict[str, Any]]) -> tuple[str, dict[str, Any]] | None:
+    """``(text key, shared options)`` when ``requests`` can go through the pipeline as one list."""
+    if task not in BATCHABLE_TASKS or len(requests) < 2:
+        return None
+    keys = [key for key in _TEXT_KEYS if key in requests[0]]
+    if len(keys) != 1:
+        return None
+    key = keys[0]
+    options = {name: value for name, value in requests[0].items() if name != key}
+    for request in requests:
+        if not isinstance(request.get(key), str) or {n: v for n, v in request.items() if n != key} != options:
+            return None
+    return key, options

@@ -30,7 +30,14 @@ from mlcore.images import (
 from mlcore.inference_api import DEFAULT_API_BASE, call_inference_api, resolve_key
 from mlcore.layout import DEFAULT_TUNING_MODEL_URL
 from mlcore.model_cache import ensure_model, parse_model_url
-from mlcore.pipelines import AnswerLimits, ModelLoadError, check_answer_size, load_pipeline, run_pipeline
+from mlcore.pipelines import (
+    AnswerLimits,
+    ModelLoadError,
+    check_answer_size,
+    load_pipeline,
+    run_pipeline,
+    run_pipeline_batch,
+)
 from msg import (
     HFRequest,
     HFResponse,
@@ -106,6 +113,10 @@ class MLOperation(BusinessOperation):
     With ``model_url`` set, the model is downloaded there first (once: later starts reuse the
     folder without any request); ``revision`` pins a branch, tag or commit. Image tasks load the
     request's ``url`` (http(s), or a path under ``misc/`` or the ``allowed_image_dirs`` folders).
+
+    ``batch_size`` above 1 lets the host hand this operation up to that many queued requests at
+    once, waiting up to ``batch_wait_ms`` for them to gather; the pipeline then runs once on their
+    texts (text classification), each request keeping its own response or error.
     """
 
     name: str = ""
@@ -122,10 +133,15 @@ class MLOperation(BusinessOperation):
     max_inputs: str = ""
     max_image_bytes: str = ""
     max_image_pixels: str = ""
+    #: Requests handed over together (1: one at a time) and how long a first one waits for others
+    #: (empty: 1 and 5 ms).
+    batch_size: str = ""
+    batch_wait_ms: str = ""
 
     _DEFAULTS = {"path": DEFAULT_MODEL_PATH, "max_return_sequences": str(AnswerLimits.max_return_sequences),
                  "max_answer_tokens": str(AnswerLimits.max_answer_tokens), "max_inputs": str(AnswerLimits.max_inputs),
-                 "max_image_bytes": str(ImageLimits.max_bytes), "max_image_pixels": str(ImageLimits.max_pixels)}
+                 "max_image_bytes": str(ImageLimits.max_bytes), "max_image_pixels": str(ImageLimits.max_pixels),
+                 "batch_size": "1", "batch_wait_ms": "5"}
 
     def on_init(self) -> None:
         resolve_defaults(self, self._DEFAULTS)
@@ -134,6 +150,8 @@ class MLOperation(BusinessOperation):
                                            max_inputs=int(coerce(self.max_inputs)))
         self._image_limits = ImageLimits(max_bytes=int(coerce(self.max_image_bytes)),
                                          max_pixels=int(coerce(self.max_image_pixels)))
+        self.batch_size = _setting_number(self, "batch_size", int, 1)
+        self.batch_wait_ms = _setting_number(self, "batch_wait_ms", float, 0)
         self._pipeline = None
         if not self.name and self.model_url:
             self.name = parse_model_url(self.model_url).folder_name
@@ -149,12 +167,22 @@ class MLOperation(BusinessOperation):
         self.log_info(f"{self.task} pipeline ready from {model_dir} with {options or 'no options'}")
 
     def on_ml_request(self, request: MLRequest) -> MLResponse:
-        arguments = {key: value for key, value in vars(request).items()
-                     if value is not None and not key.startswith("_")}
+        arguments = _arguments(request)
         if takes_image(getattr(self._pipeline, "task", None) or self.task):
             return self._image_request(arguments)
         return MLResponse(output=run_pipeline(self._pipeline, arguments, self._answer_limits), model=self.name,
                           task=self.task)
+
+    def on_message_batch(self, requests: list[Any]) -> list[Any] | None:
+        """Several queued requests at once (the host's batching): a response or an exception for
+        each, in order; None leaves them to ``on_ml_request`` one by one (images, other messages)."""
+        if takes_image(getattr(self._pipeline, "task", None) or self.task) or not all(
+                isinstance(request, MLRequest) for request in requests):
+            return None
+        self.log_info(f"{len(requests)} requests in one batch")
+        outputs = run_pipeline_batch(self._pipeline, [_arguments(request) for request in requests], self._answer_limits)
+        return [output if isinstance(output, Exception) else MLResponse(output=output, model=self.name, task=self.task)
+                for output in outputs]
 
     def _image_request(self, arguments: dict[str, Any]) -> MLResponse:
         source = take_image_source(arguments, self.task)
@@ -163,6 +191,23 @@ class MLOperation(BusinessOperation):
         response = MLResponse(output=answer.output, model=self.name, task=self.task,
                               image_png_base64=answer.image_png_base64)
         return for_visual_trace(self, response)
+
+
+def _arguments(request: MLRequest) -> dict[str, Any]:
+    """The request's fields for the pipeline call (IoP keeps undeclared keys as attributes)."""
+    return {key: value for key, value in vars(request).items() if value is not None and not key.startswith("_")}
+
+
+def _setting_number(component: Any, name: str, kind: type, least: float) -> Any:
+    """A numeric setting, checked: ValueError naming it unless it is a number of at least ``least``."""
+    try:
+        value = kind(coerce(getattr(component, name)))
+    except (TypeError, ValueError):
+        value = None
+    if value is None or value < least:
+        what = "whole number" if kind is int else "number"
+        raise ValueError(f"setting {name}={getattr(component, name)!r}: expected a {what} of at least {least:g}")
+    return value
 
 
 class TuningOperation(BusinessOperation):
