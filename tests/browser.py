@@ -26,6 +26,14 @@ def browser() -> Iterator:
         chromium.close()
 
 
+def log_in(page, url: str, password: str, username: str = "admin") -> None:
+    """Log in to the portal at ``url`` through its login form."""
+    page.goto(f"{url}/portal/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
 def screenshot(page, folder: str, name: str) -> None:
     """Save a full-page screenshot as ``test-artifacts/<folder>/<name>.png``."""
     (ARTIFACTS / folder).mkdir(parents=True, exist_ok=True)

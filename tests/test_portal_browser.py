@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from browser import browser, needs_chromium, screenshot, serious_accessibility_violations  # noqa: F401
+from browser import log_in as browser_log_in
 from host.host_process import HostProcess as PortalServer
 from portal_fixtures import PASSWORD, USERNAME, portal_server  # noqa: F401
 
@@ -42,10 +43,7 @@ def shot(page, name: str) -> None:
 
 
 def log_in(page, url: str, password: str = PASSWORD) -> None:
-    page.goto(f"{url}/portal/")
-    page.fill("input[name=username]", USERNAME)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
+    browser_log_in(page, url, password, USERNAME)
 
 
 def test_wrong_login_is_refused(anonymous_page, portal_server: PortalServer) -> None:  # noqa: F811

@@ -9,7 +9,7 @@ from host_process import PASSWORD, HostProcess, write_settings
 
 import tiny_models
 import tuning_fixtures
-from browser import browser, needs_chromium, screenshot  # noqa: F401
+from browser import browser, log_in, needs_chromium, screenshot  # noqa: F401
 
 pytestmark = needs_chromium
 
@@ -40,10 +40,7 @@ def page(browser, host: HostProcess) -> Iterator:  # noqa: F811
 
 
 def test_a_real_training_shows_its_curve_and_metrics_and_is_promoted(page, host: HostProcess) -> None:
-    page.goto(f"{host.url}/portal/")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, host.url, PASSWORD)
     page.goto(f"{host.url}/portal/test?item=Python.TuningOperation&classname=msg.TrainRequest")
     assert '"table": "iris.Review"' in page.input_value("#test-body")
     page.fill("#test-body", '{"columns": "ReviewLabel,ReviewText", "table": "iris.Review", "p_of_train": 0.7,'

@@ -10,7 +10,7 @@ import textwrap
 import pytest
 from host_process import PASSWORD, HostProcess, wait_for
 
-from browser import browser, needs_chromium, screenshot  # noqa: F401
+from browser import browser, log_in, needs_chromium, screenshot  # noqa: F401
 
 ROUTE = "host_components.RouteRequest"
 
@@ -185,10 +185,7 @@ def test_the_visual_trace_shows_a_column_per_item_arrows_with_times_log_lines_an
     context = browser.new_context(viewport={"width": 1600, "height": 900})  # the four columns side by side
     context.set_default_timeout(30_000)
     page = context.new_page()
-    page.goto(f"{host.url}/portal/")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, host.url, PASSWORD)
     page.goto(f"{host.url}/portal/trace/{chain}")
     page.wait_for_selector("svg.trace")
     columns = page.locator("svg.trace .participant-name").all_text_contents()

@@ -10,7 +10,7 @@ import pytest
 from host_process import PASSWORD, ROOT, HostProcess, wait_for
 
 import tiny_models
-from browser import browser, needs_chromium, screenshot  # noqa: F401
+from browser import browser, log_in, needs_chromium, screenshot  # noqa: F401
 from mlcore.database import create_db_engine
 from mlcore.review_triage import alerts
 from mlcore.reviews_loader import load_reviews
@@ -73,10 +73,7 @@ def test_the_visual_trace_of_a_triaged_review(triage: HostProcess, browser) -> N
     context = browser.new_context(viewport={"width": 1600, "height": 900})
     context.set_default_timeout(30_000)
     page = context.new_page()
-    page.goto(f"{triage.url}/portal/")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    log_in(page, triage.url, PASSWORD)
     page.goto(f"{triage.url}/portal/trace/{polled[0]['session_id']}")
     page.wait_for_selector("#message-body")
     assert page.locator("svg.trace .participant-name").all_text_contents() == [
