@@ -145,11 +145,11 @@ class MLOperation(BusinessOperation):
 
     def on_init(self) -> None:
         resolve_defaults(self, self._DEFAULTS)
-        self._answer_limits = AnswerLimits(max_return_sequences=int(coerce(self.max_return_sequences)),
-                                           max_answer_tokens=int(coerce(self.max_answer_tokens)),
-                                           max_inputs=int(coerce(self.max_inputs)))
-        self._image_limits = ImageLimits(max_bytes=int(coerce(self.max_image_bytes)),
-                                         max_pixels=int(coerce(self.max_image_pixels)))
+        self._answer_limits = AnswerLimits(max_return_sequences=_setting_number(self, "max_return_sequences", int, 0),
+                                           max_answer_tokens=_setting_number(self, "max_answer_tokens", int, 0),
+                                           max_inputs=_setting_number(self, "max_inputs", int, 0))
+        self._image_limits = ImageLimits(max_bytes=_setting_number(self, "max_image_bytes", int, 0),
+                                         max_pixels=_setting_number(self, "max_image_pixels", int, 0))
         self.batch_size = _setting_number(self, "batch_size", int, 1)
         self.batch_wait_ms = _setting_number(self, "batch_wait_ms", float, 0)
         self._pipeline = None
@@ -282,20 +282,23 @@ class TuningOperation(BusinessOperation):
         if report is not None:
             self.log_info(f"iris.Review was missing: created and filled from {DEFAULT_DATASET}: {report.summary()}")
 
+    @property
+    def _model_dir(self) -> Path:
+        return Path(self.path) / self.model_name
+
     def _ready_model(self) -> None:
         """Download the model (once) and load it; ModelLoadError says how to fix a failure."""
-        model_dir = Path(self.path) / self.model_name
         try:
             if self.model_url:
-                download_once(self, self.model_url, model_dir, self.revision)
+                download_once(self, self.model_url, self._model_dir, self.revision)
             self._load()
         except Exception as exc:
             raise ModelLoadError(f"TuningOperation has no model {self.model_name!r}: {exc}. "
-                                 f"Fix: {self._model_fix(model_dir)}.") from exc
+                                 f"Fix: {self._model_fix()}.") from exc
 
-    def _model_fix(self, model_dir: Path) -> str:
+    def _model_fix(self) -> str:
         if not self.model_url:
-            return f"put a model in {model_dir}, or set model_url= to download one, then send the request again"
+            return f"put a model in {self._model_dir}, or set model_url= to download one, then send the request again"
         return (f"let the item reach the hub for {self.model_url} (unset HF_HUB_OFFLINE; HF_ENDPOINT for a "
                 f"mirror, HF_TOKEN for a private model), or download it ahead with `python src/utils/download_bert.py"
                 f" --model-url {self.model_url} --name {self.model_name} --path {self.path}`, then send the request "
@@ -304,9 +307,9 @@ class TuningOperation(BusinessOperation):
     def _load(self) -> None:
         from mlcore.tuning import load_classifier
 
-        model_dir = Path(self.path) / self.model_name
-        self._model, self._tokenizer = load_classifier(model_dir, int(coerce(self.num_labels)), user_settings(self))
-        self.log_info(f"{self.model_name} loaded from {model_dir} with {self.num_labels} labels")
+        self._model, self._tokenizer = load_classifier(self._model_dir, int(coerce(self.num_labels)),
+                                                       user_settings(self))
+        self.log_info(f"{self.model_name} loaded from {self._model_dir} with {self.num_labels} labels")
 
     def on_train_request(self, request: TrainRequest) -> TrainResponse:
         import shlex
