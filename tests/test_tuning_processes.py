@@ -24,7 +24,7 @@ from tuning_fixtures import MODEL_NAME  # noqa: E402
 pytest_plugins = ["tuning_fixtures"]
 
 REQUEST = {"columns": "ReviewLabel,ReviewText", "table": "iris.Review", "p_of_train": 0.7,
-           "learning_rate": 3e-3, "num_train_epochs": 15, "per_device_train_batch_size": 4}
+           "learning_rate": 5e-3, "num_train_epochs": 15, "per_device_train_batch_size": 4}
 #: Rank processes: started by torchrun as ``python -u -m mlcore.tuning.distributed <job folder>``.
 RANK_MODULE = "mlcore.tuning.distributed"
 

@@ -1,4 +1,4 @@
-"""Tiny models built from configs with random weights and tokenizers trained on a few sentences,
+"""Tiny models built from configs with random weights and tokenizers built from a few sentences,
 saved with ``save_pretrained`` like a model folder from the hub. Seconds to build, kilobytes to store."""
 
 from __future__ import annotations
@@ -19,15 +19,22 @@ NER_LABELS = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 
 
 def _wordpiece_tokenizer(extra_corpus: list[str] | None = None):
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import BertTokenizerFast
 
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    normalizer = normalizers.BertNormalizer(lowercase=True)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    # The vocabulary is built, not trained: tokenizers' trainers break ties in a random order, so
+    # a trained vocabulary (and every tiny model trained on it) changed from one run to the next.
+    words = sorted({word for text in CORPUS + (extra_corpus or [])
+                    for word, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text))})
+    characters = sorted({character for word in words for character in word})
     specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tok.train_from_iterator(CORPUS + (extra_corpus or []),
-                            trainers.WordPieceTrainer(vocab_size=400, special_tokens=specials))
+    tokens = specials + characters + [f"##{character}" for character in characters] + words
+    vocab = {token: index for index, token in enumerate(dict.fromkeys(tokens))}
+    tok = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
+    tok.normalizer = normalizer
+    tok.pre_tokenizer = pre_tokenizer
     cls_id, sep_id = tok.token_to_id("[CLS]"), tok.token_to_id("[SEP]")
     tok.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]",
