@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import logging
+import types
 from collections.abc import Mapping
 from dataclasses import is_dataclass
 from typing import Any
 
+from iop.messages import serialization
 from iop.messages.dispatch import dispatch_message
-from iop.messages.serialization import dataclass_from_dict, dataclass_to_dict
-from pydantic import BaseModel
+from iop.messages.serialization import dataclass_to_dict
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from . import jsontext
 from .request_limits import DEFAULT_LIMITS, RequestLimits
@@ -105,6 +108,62 @@ def load_message(classname: str, body: str | Mapping[str, Any] | None) -> Any:
         return dataclass_from_dict(klass, data)
     except Exception as exc:
         raise MessageBodyError(f"body does not fit {classname}: {exc}") from exc
+
+
+def dataclass_from_dict(klass: type, data: Mapping[str, Any]) -> Any:
+    """IoP's ``dataclass_from_dict``, step for step, with what it rebuilds for every message kept.
+
+    IoP reads the class's signature and builds a pydantic ``TypeAdapter`` for each field of each
+    message (50-70 µs for a two-field message here, paid three times on a process hop); the
+    signature and the adapters depend only on the class, so they are made once per process.
+    """
+    values: dict[str, Any] = {}
+    for name, default, annotation in _parameters(klass):
+        if name not in data:
+            if default is not inspect.Parameter.empty:
+                values[name] = default
+            continue
+        values[name] = _field_value(data[name], annotation)
+    instance = klass(**values)
+    for key, value in data.items():  # keys the class does not declare are kept, as IoP does
+        if key not in values:
+            setattr(instance, key, value)
+    return instance
+
+
+@functools.lru_cache(maxsize=256)
+def _parameters(klass: type) -> tuple[tuple[str, Any, Any], ...]:
+    return tuple((name, parameter.default, parameter.annotation)
+                 for name, parameter in inspect.signature(klass).parameters.items())
+
+
+def _field_value(value: Any, annotation: Any) -> Any:
+    """IoP's ``process_field``: a nested dataclass built, other values validated for their annotation
+    (left as they are when they do not validate)."""
+    if value is None:
+        return None
+    if is_dataclass(annotation):
+        return dataclass_from_dict(annotation, value)
+    if annotation is inspect.Parameter.empty:
+        return value
+    try:
+        adapter = _type_adapter(annotation)
+    except TypeError:  # an unhashable annotation: built for this value only
+        adapter = _adapter_as_iop_builds_it(annotation)
+    try:
+        return adapter.validate_python(value)
+    except ValidationError:
+        return value
+
+
+def _new_type_adapter(field_type: Any) -> TypeAdapter:
+    return TypeAdapter(field_type)
+
+
+# Built from IoP's module namespace, as IoP builds it: a string annotation (a module with
+# ``from __future__ import annotations``) resolves against the same names there as on IRIS.
+_adapter_as_iop_builds_it = types.FunctionType(_new_type_adapter.__code__, vars(serialization))
+_type_adapter = functools.lru_cache(maxsize=1024)(_adapter_as_iop_builds_it)
 
 
 def message_classname(message: Any) -> str:
