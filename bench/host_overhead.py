@@ -37,8 +37,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-for _path in (ROOT / "src", ROOT / "src" / "python", ROOT / "tests"):
-    sys.path.insert(0, str(_path))
+PATHS = [str(ROOT / p) for p in ("src", "src/python", "tests")]
+sys.path[:0] = PATHS
+# The internal path's workers fork from a forkserver whose preload (Python 3.11) ignores sys.path:
+# without this they would run whichever iophost the environment finds, not this checkout's.
+os.environ["PYTHONPATH"] = os.pathsep.join(PATHS + list(filter(None, [os.environ.get("PYTHONPATH")])))
 
 import httpx  # noqa: E402
 
@@ -133,8 +136,7 @@ def start_host(settings: Path, data: Path, items: list[str]) -> tuple[subprocess
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in ("src", "src/python", "tests")),
-           "IOPHOST_PASSWORD": "bench"}
+    env = {**os.environ, "IOPHOST_PASSWORD": "bench"}
     server = subprocess.Popen([sys.executable, "-m", "iophost.cli", "start", "--settings", str(settings),
                                "--data", str(data), "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -377,7 +377,9 @@ class Host:
         """Persist a request to ``target`` and queue it for the item's workers.
 
         ``session_id`` is the session of the message whose handler sends this one (a new session
-        when None); ``message_id`` an id allocated beforehand (a call between items).
+        when None); ``message_id`` an id allocated beforehand (a call between items). A request
+        that starts a session is committed before it is delivered; one within a session (a hop)
+        is written behind, see docs/productions.md#cost-of-a-hop.
 
         Raises:
             UnknownItemError: no such item in the running production.
@@ -395,15 +397,21 @@ class Host:
         if workers.state == "error":
             raise StateError(workers.error)
         message_id = message_id or self.store.new_message_id()
+        hop = session_id is not None
         session_id = session_id or message_id
         outcome: Future = Future()
         secrets = MASKER.secret_values(data)
         if secrets:
             self._message_secrets[message_id] = secrets
-        self.store.add_message(id=message_id, session_id=session_id, source_config_name=source,
-                               target_config_name=target, type="Request", status="Queued",
-                               body_class_name=classname, body=MASKER.mask_json(text, self._secrets(message_id)),
-                               priority=priority)
+        row = dict(id=message_id, session_id=session_id, source_config_name=source, target_config_name=target,
+                   type="Request", status="Queued", body_class_name=classname,
+                   body=MASKER.mask_json(text, self._secrets(message_id)), priority=priority)
+        if hop:
+            # In the writer's next batch, which commits in order: before the outcome of the message
+            # that sent it, which is committed and ends Aborted if the host crashes first.
+            self.store.add_message_later(**row)
+        else:  # a message entering the production: committed before it is delivered
+            self.store.add_message(**row)
         # Stopped meanwhile: the workers answer Aborted, as they do for a message still queued at a stop.
         workers.submit(Job(message_id, session_id, classname, text,
                            finish=self._finisher(message_id, session_id, source, target, outcome),

@@ -1,11 +1,12 @@
 """The message store and the event log, on one SQLAlchemy connection.
 
 Every message gets a row with the header fields of IRIS's ``Ens.MessageHeader`` and its
-(masked) body as JSON text, kept and read back as the text it was given. A request is
-committed before it is handed to a worker (:meth:`MessageStore.add_message`); what happens
-next (Delivered, the outcome, the response, log entries) is queued and committed in batches
-by one writer thread, so the hot path pays for one commit per message. Ids are allocated in
-memory from the table's maximum: one host owns one store.
+(masked) body as JSON text, kept and read back as the text it was given. A request entering
+the production is committed before it is handed to a worker (:meth:`MessageStore.add_message`);
+what happens next (Delivered, the outcome, the response, log entries, the requests its handler
+sends to other items) is queued and committed in batches by one writer thread, in the order it
+was queued, so the hot path pays for one commit per message. Ids are allocated in memory from
+the table's maximum: one host owns one store.
 
 A database that is busy (another writer holds SQLite's lock) or unreachable is retried with
 backoff: the writer thread keeps its batch until it is saved, and a request that cannot be
@@ -440,8 +441,9 @@ def _window(column: Any, since: datetime | None, until: datetime | None) -> list
 def _grouped(batch: Iterable[tuple[Any, dict[str, Any]]]) -> Iterable[tuple[Any, list[dict[str, Any]]]]:
     """The batch as one ``executemany`` per statement: new rows first, then status changes.
 
-    A message marked Delivered and finished in the same batch only needs its final state, and
-    rows of different statements never touch one another, so the order between them is free.
+    A message marked Delivered and finished in the same batch only needs its final state; a
+    status change follows the insert of its row (a hop's request is queued, not committed); the
+    batch commits as one transaction, so nothing else depends on the order within it.
     """
     finished = {params["message_id"] for statement, params in batch if statement is _FINISH}
     by_statement: dict[Any, list[dict[str, Any]]] = {}

@@ -66,3 +66,37 @@ def test_iop_kill_aborts_the_message_in_flight_and_start_serves_again(host: Host
     assert message["status"] == "Aborted" and "killed while processing" in message["error_text"]
     assert host.iop("--start", "test.Production", "--detach").returncode == 0
     assert host.http.post("/test", json=QUICK).status_code == 200
+
+
+CHAIN = '''\
+from host_components import QuietForwardProcess
+router = production.process("Router", QuietForwardProcess)
+echo = production.operation("Echo", EchoOperation)
+production.connect(router.Output, echo)
+'''
+
+
+def test_host_killed_mid_chain_aborts_the_request_and_its_hop(tmp_path):
+    # The hop's request is written behind (not committed before delivery): it is still saved
+    # before the outcome of the request that sent it, so a crash leaves no chain half-finished.
+    host = HostProcess(write_settings(tmp_path / "app", CHAIN), tmp_path / "var").start()
+    try:
+        sent = host.http.post("/test/async", json={**SLOW, "target": "Router"}).json()
+        session = f"/sessions/{sent['session_id']}"
+        host.wait_for(lambda: [m["status"] for m in host.http.get(session).json()["messages"]] == ["Delivered"] * 2,
+                      what="the request and its hop to be delivered")
+        workers = [pid for pids in host.status()["workers"].values() for pid in pids]
+        host.stop(signal.SIGKILL)
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        host.start()
+        request, hop = host.http.get(session).json()["messages"]
+        assert (request["target_config_name"], hop["source_config_name"], hop["target_config_name"]) == \
+            ("Router", "Router", "Echo")
+        assert request["status"] == hop["status"] == "Aborted"
+        answer = host.http.post("/test", json={**QUICK, "target": "Router"})
+        assert answer.status_code == 200 and "echo quick" in answer.json()["body"]
+        assert [m["status"] for m in host.http.get(f"/sessions/{answer.json()['session_id']}").json()["messages"]] \
+            == ["Completed"] * 4
+    finally:
+        host.stop(signal.SIGKILL)
