@@ -92,6 +92,7 @@ def test_arguments_the_pipeline_rejects_give_a_clear_error(model_root):
 
 
 def test_a_batch_of_classifications_is_one_pipeline_call_and_answers_as_one_by_one(model_root):
+    """Short texts share one call, sorted by length; each answer goes back to its own request."""
     from iophost.component import batching, deliver_batch, load_message
 
     op = started(bo.MLOperation, _settings(model_root, "tiny-classifier", "text-classification", "batch_size=8"))
@@ -99,11 +100,24 @@ def test_a_batch_of_classifications_is_one_pipeline_call_and_answers_as_one_by_o
     calls = []
     pipeline = op._pipeline
     op._pipeline = lambda *args, **kwargs: calls.append(args) or pipeline(*args, **kwargs)
-    op._pipeline.task = pipeline.task
+    op._pipeline.task, op._pipeline.tokenizer = pipeline.task, pipeline.tokenizer
     texts = ["great food", "cold soup and rude staff", "lovely evening"]
     answers = deliver_batch(op, [load_message("msg.MLRequest", {"inputs": text}) for text in texts])
-    assert calls == [(texts,)]
+    assert calls == [(sorted(texts, key=lambda text: len(pipeline.tokenizer(text)["input_ids"])),)]
     for text, answer in zip(texts, answers, strict=True):
         alone = pipeline(text)
         assert answer.output[0]["label"] == alone[0]["label"]
         assert answer.output[0]["score"] == pytest.approx(alone[0]["score"], abs=1e-5)
+
+
+def test_a_batch_is_cut_into_sub_batches_of_similar_lengths():
+    from mlcore.pipelines import PADDED_FLOOR, PADDING_SLACK, length_groups
+
+    # Two short reviews share a call; the long ones are not padded up from them.
+    assert length_groups([300, 20, 310, 25, 500]) == [[1, 3], [0, 2, 4]]
+    lengths = [(index * 37) % 512 + 1 for index in range(64)]
+    groups = length_groups(lengths)
+    assert sorted(index for group in groups for index in group) == list(range(64))
+    for group in groups:
+        real = sum(lengths[index] for index in group)
+        assert len(group) * max(lengths[index] for index in group) <= max((1 + PADDING_SLACK) * real, PADDED_FLOOR)

@@ -118,16 +118,21 @@ def run_pipeline_batch(pipe: Any, requests: list[dict[str, Any]], limits: Answer
     """The outputs of several requests, each as :func:`run_pipeline` gives it, or the exception
     that request raised.
 
-    One pipeline call on the list when the task allows it and the requests differ only in their
-    text; each request on its own otherwise, and when the call on the list fails, so that a bad
-    input fails alone.
+    When the task allows it and the requests differ only in their text, the texts go through the
+    pipeline as lists of similar lengths (:func:`length_groups`); each request on its own otherwise,
+    and when a call on a list fails, so that a bad input fails alone.
     """
     batch = _one_call(pipe.task, requests)
     if batch is not None:
         key, options = batch
+        texts = [request[key] for request in requests]
+        outputs: list[Any] = [None] * len(texts)
         try:
             options = check_answer_size(options, limits or AnswerLimits())
-            outputs = pipe([request[key] for request in requests], batch_size=len(requests), **options)
+            for group in length_groups(_token_counts(pipe, texts)):
+                for index, output in zip(group, pipe([texts[i] for i in group], batch_size=len(group), **options),
+                                         strict=True):
+                    outputs[index] = output
         except Exception:  # noqa: BLE001 (which input failed is found below, one by one)
             pass
         else:
@@ -140,6 +145,42 @@ def run_pipeline_batch(pipe: Any, requests: list[dict[str, Any]], limits: Answer
         except Exception as exc:  # noqa: BLE001 (each request's own failure is its answer)
             results.append(exc)
     return results
+
+
+#: A sub-batch may pad up to this share of its real tokens (or up to PADDED_FLOOR tokens in all).
+PADDING_SLACK = 0.5
+PADDED_FLOOR = 512
+
+
+def length_groups(lengths: list[int]) -> list[list[int]]:
+    """Indexes of ``lengths`` in sub-batches of similar length, shortest first.
+
+    A batch is padded to its longest input: 16 reviews of 20 to 512 tokens in one call compute
+    several times the tokens 16 single calls do, and two CPU cores gain less than that from larger
+    matrix products. So the inputs are sorted by length and cut wherever the next one would pad the
+    sub-batch beyond ``PADDING_SLACK`` of its real tokens (short inputs share a call anyway while the
+    padded total stays under ``PADDED_FLOOR``)."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    tokens = 0
+    for index in sorted(range(len(lengths)), key=lengths.__getitem__):
+        padded = (len(current) + 1) * lengths[index]
+        if current and padded > max((1 + PADDING_SLACK) * (tokens + lengths[index]), PADDED_FLOOR):
+            groups.append(current)
+            current, tokens = [], 0
+        current.append(index)
+        tokens += lengths[index]
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _token_counts(pipe: Any, texts: list[str]) -> list[int]:
+    """Each text's length in the pipeline's tokens (in characters when it has no tokenizer)."""
+    tokenizer = getattr(pipe, "tokenizer", None)
+    if tokenizer is None:
+        return [len(text) for text in texts]
+    return [len(ids) for ids in tokenizer(texts, truncation=True)["input_ids"]]
 
 
 def _one_call(task: str, requests: list[dict[str, Any]]) -> tuple[str, dict[str, Any]] | None:
