@@ -180,15 +180,16 @@ class KeepAliveClient:
 
     def _exchange(self, request: bytes) -> bytes:
         self._socket.sendall(request)
-        received = b""
+        received = bytearray()  # not bytes: a 1 MB answer arrives in dozens of chunks, each copied once
         while b"\r\n\r\n" not in received:
             received += self._receive()
-        head, _, body = received.partition(b"\r\n\r\n")
+        head, _, rest = bytes(received).partition(b"\r\n\r\n")
         length = re.search(rb"(?im)^content-length:\s*(\d+)", head)
         assert head.startswith(b"HTTP/1.1 200") and length, head
+        body = bytearray(rest)
         while len(body) < int(length.group(1)):
             body += self._receive()
-        return body
+        return bytes(body)
 
     def _receive(self) -> bytes:
         chunk = self._socket.recv(65536)
