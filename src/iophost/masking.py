@@ -96,7 +96,9 @@ class Masker:
         """
         values = tuple(values)
         keys = [match for match in _JSON_KEY.finditer(text) if text[match.start() - 1:match.start()] != "\\"]
-        clean = (len(keys) == text.count('":')  # every key was read whole
+        # Without a backslash in the text every key was read whole; counting '":' (1.5 ms on a
+        # 1 MB answer) is needed only when one may hold an escape.
+        clean = (("\\" not in text or len(keys) == text.count('":'))
                  and not any(self.is_secret(name) for name in {match.group(1) for match in keys})
                  and not any(jsontext.dumps(value)[1:-1] in text for value in values)
                  and not ("@" in text and _URL_CREDENTIALS.search(text)))

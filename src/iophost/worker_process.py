@@ -33,7 +33,7 @@ from .component import (
     create_component,
     deliver,
     deliver_batch,
-    dump_message,
+    encode_message,
     load_message,
     message_classname,
     start_component,
@@ -152,7 +152,7 @@ def _answer(send: Any, message_id: int, session_id: int, result: Any) -> None:
     if not isinstance(result, Exception):
         try:
             send(("done", message_id, "", None) if result is None else
-                 ("done", message_id, message_classname(result), dump_message(result)))
+                 ("done", message_id, message_classname(result), encode_message(result)))
             return
         except (TypeError, ValueError) as exc:  # a response JSON cannot hold
             result = exc
