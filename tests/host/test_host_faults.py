@@ -48,7 +48,8 @@ def test_host_killed_and_restarted_aborts_unfinished_messages_and_logs_the_resta
     workers = host.status()["workers"]["Echo"]
     host.stop(signal.SIGKILL)
     for pid in workers:  # the worker notices its host is gone once its sleep ends; do not wait for it
-        os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     host.start()
     message = host.http.get(f"/messages/{sent['message_id']}").json()
     assert message["status"] == "Aborted" and message["is_error"]
