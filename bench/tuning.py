@@ -239,10 +239,12 @@ def main(argv: list[str] | None = None) -> int:
         if name not in ("seed", "ours", "random") and not (name.startswith("buckets") and name[7:].isdigit()):
             parser.error(f"--recipes: unknown recipe {name!r} (seed, ours, random, bucketsN)")
     if args.summarize:
-        saved = [json.loads(line) for path in args.summarize for line in path.read_text().splitlines() if line.strip()]
-        for run in saved:
-            print_row(Result(**{name: run[name] for name in Result.__dataclass_fields__}))
-        print_summary([Result(**{name: run[name] for name in Result.__dataclass_fields__}) for run in saved], recipes)
+        saved = [Result(**{name: run[name] for name in Result.__dataclass_fields__})
+                 for run in (json.loads(line) for path in args.summarize for line in path.read_text().splitlines()
+                             if line.strip())]
+        for result in saved:
+            print_row(result)
+        print_summary(saved, recipes)
         return 0
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     import torch

@@ -70,10 +70,9 @@ class Job:
     def request(self) -> tuple:
         return ("msg", self.message_id, self.session_id, self.classname, self.body)
 
-    def settle(self, message_id: int, outcome: Outcome) -> bool:
-        """The worker answered: finish; True (nothing of this job is left in flight)."""
+    def settle(self, message_id: int, outcome: Outcome) -> None:
+        """The worker answered: finish."""
         self.finish(outcome)
-        return True
 
 
 @dataclass
@@ -98,13 +97,12 @@ class Batch:
         for job in self.jobs:
             job.delivered()
 
-    def settle(self, message_id: int, outcome: Outcome) -> bool:
-        """One message's outcome; True once none is left in flight."""
+    def settle(self, message_id: int, outcome: Outcome) -> None:
+        """One message's outcome (:meth:`left` says how many are still in flight)."""
         job = next((job for job in self.jobs if job.message_id == message_id), None)
         if job is not None:
             self.jobs.remove(job)
             job.finish(outcome)
-        return not self.jobs
 
     def left(self) -> int:
         return len(self.jobs)

@@ -115,8 +115,8 @@ class MLOperation(BusinessOperation):
     request's ``url`` (http(s), or a path under ``misc/`` or the ``allowed_image_dirs`` folders).
 
     ``batch_size`` above 1 lets the host hand this operation up to that many queued requests at
-    once, waiting up to ``batch_wait_ms`` for them to gather; the pipeline then runs once on their
-    texts (text classification), each request keeping its own response or error.
+    once, waiting up to ``batch_wait_ms`` for them to gather; the pipeline then runs on their texts
+    in lists of similar lengths (text classification), each request keeping its own response or error.
     """
 
     name: str = ""
