@@ -8,6 +8,7 @@ Recipes (``--recipes``, comma-separated):
              without padding, each batch padded to its longest row, shuffled length buckets of 16
              batches, test rows sorted by length, model trained in place);
   random     ours with random training batches (``train_sampling_strategy="random"``);
+  dropout    ours with the model's own attention dropout (ours turns it off);
   bucketsN   ours with length buckets of N batches (e.g. ``buckets8``).
 Each (recipe, seed) row is printed, and appended to ``--out`` as JSON, as soon as it is done.
 
@@ -42,6 +43,7 @@ from mlcore.energy import EnergyMeter  # noqa: E402
 from mlcore.reviews_loader import DEFAULT_DATASET, LoadReport, load_reviews, read_review_file  # noqa: E402
 from mlcore.tuning import TuningConfig, train_from_table  # noqa: E402
 from mlcore.tuning.arguments import seed_batch_size  # noqa: E402
+from mlcore.tuning.loading import ATTENTION_DROPOUT, load_classifier  # noqa: E402
 from mlcore.tuning.metrics import compute_metrics  # noqa: E402
 from mlcore.tuning.request import parse_request  # noqa: E402
 from mlcore.tuning.training_data import encode_labels, read_rows, stratified_split  # noqa: E402
@@ -90,8 +92,9 @@ def packaged_minilm() -> Path:
     return Path(spec.origin).parent / "model"
 
 
-def fresh_classifier(model_dir: Path, seed: int):
-    """The same starting point for every recipe: pretrained encoder, classifier head from ``seed``."""
+def fresh_classifier(model_dir: Path, seed: int, options: dict | None = None, *, ours: bool = False):
+    """The same starting point for every recipe: pretrained encoder, classifier head from ``seed``;
+    ``ours``: loaded as the TuningOperation loads it (``load_classifier``, with ``options``)."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as transformers_logging
@@ -99,8 +102,18 @@ def fresh_classifier(model_dir: Path, seed: int):
     transformers_logging.set_verbosity_error()  # the "classifier newly initialized" report
     transformers_logging.disable_progress_bar()
     torch.manual_seed(seed)
+    if ours:
+        return load_classifier(model_dir, 5, options)
     model = AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=5)
     return model, AutoTokenizer.from_pretrained(model_dir)
+
+
+def own_attention_dropout(model_dir: Path) -> dict:
+    """The model's attention dropout, named as a setting would name it (which keeps it on)."""
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(model_dir)
+    return {name: getattr(config, name) for name in ATTENTION_DROPOUT if hasattr(config, name)}
 
 
 def request_fields(args: argparse.Namespace, seed: int) -> dict:
@@ -153,12 +166,13 @@ def run_seed_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int
 
 def run_our_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int, work: Path, recipe: str) -> Result:
     """Ours: the TuningOperation's code path, from the SQL table to ``temp-<name>``."""
-    model, tokenizer = fresh_classifier(model_dir, seed)
-    options = {}
+    options = own_attention_dropout(model_dir) if recipe == "dropout" else None
+    model, tokenizer = fresh_classifier(model_dir, seed, options, ours=True)
+    tuning = {}
     if recipe.startswith("buckets"):
-        options["batches_per_bucket"] = int(recipe.removeprefix("buckets"))
+        tuning["batches_per_bucket"] = int(recipe.removeprefix("buckets"))
     config = TuningConfig(model_root=work, model_name="minilm", seed=seed, country_iso_code=args.country,
-                          progress_every_s=30, **options)
+                          progress_every_s=30, **tuning)
     fields = request_fields(args, seed)
     if recipe == "random":
         fields["train_sampling_strategy"] = "random"
@@ -226,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-seed", type=int, default=42, help="the first seed (runs split across processes)")
     parser.add_argument("--summarize", type=Path, nargs="+", metavar="FILE",
                         help="print the summary of runs saved by --out (several files: runs made apart), run nothing")
-    parser.add_argument("--recipes", default="seed,ours", help="comma-separated: seed, ours, random, bucketsN")
+    parser.add_argument("--recipes", default="seed,ours", help="comma-separated: seed, ours, random, dropout, bucketsN")
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--learning-rate", type=float, default=1e-4)
     parser.add_argument("--p-of-train", type=float, default=0.8)
@@ -236,8 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     recipes = [name.strip() for name in args.recipes.split(",") if name.strip()]
     for name in recipes:
-        if name not in ("seed", "ours", "random") and not (name.startswith("buckets") and name[7:].isdigit()):
-            parser.error(f"--recipes: unknown recipe {name!r} (seed, ours, random, bucketsN)")
+        if name not in ("seed", "ours", "random", "dropout") and not (name[:7] == "buckets" and name[7:].isdigit()):
+            parser.error(f"--recipes: unknown recipe {name!r} (seed, ours, random, dropout, bucketsN)")
     if args.summarize:
         saved = [Result(**{name: run[name] for name in Result.__dataclass_fields__})
                  for run in (json.loads(line) for path in args.summarize for line in path.read_text().splitlines()

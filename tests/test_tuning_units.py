@@ -200,3 +200,23 @@ def test_length_buckets_give_aligned_batches_of_similar_lengths_in_a_new_order_e
     spread = sum(max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches[:-1]) / 9
     assert spread < 35  # random batches of these lengths spread over ~90
     assert list(ShuffledLengthBuckets(lengths, batch_size=10, seed=3, batches_per_bucket=4)) == first
+
+
+def test_a_classifier_trains_without_attention_dropout_and_is_saved_with_its_own(tmp_path):
+    from transformers import AutoConfig
+
+    from mlcore.tuning import load_classifier
+    from tiny_models import build_text_classifier
+
+    folder = build_text_classifier(tmp_path / "tiny")
+    own = AutoConfig.from_pretrained(folder)
+    model, _ = load_classifier(folder, 5)
+    attention = model.bert.encoder.layer[0].attention
+    assert attention.self.dropout.p == 0.0  # PyTorch's fused attention needs no dropout
+    assert attention.output.dropout.p == own.hidden_dropout_prob > 0  # the other dropouts stay
+    model.save_pretrained(tmp_path / "saved")
+    assert AutoConfig.from_pretrained(tmp_path / "saved").attention_probs_dropout_prob == \
+        own.attention_probs_dropout_prob > 0
+    # a setting that names it (a TuningOperation %settings line) keeps it on
+    kept, _ = load_classifier(folder, 5, {"attention_probs_dropout_prob": 0.2})
+    assert kept.bert.encoder.layer[0].attention.self.dropout.p == 0.2
