@@ -63,3 +63,21 @@ def test_more_names_come_from_the_environment(monkeypatch: pytest.MonkeyPatch):
     masker = host_masker()
     assert masker.is_secret("client_secret") and masker.is_secret("PIN") and masker.is_secret("api_key")
     assert not Masker().is_secret("pin")
+
+
+@pytest.mark.parametrize("body", [
+    {"output": [[0.5, -1.25e-05]] * 3, "model": "m", "task": "feature-extraction", "image_png_base64": None},
+    {"payload": {"inputs": "x", "hf_token": "hf_abcdefgh"}, "": 1},
+    {'we"ird': {"api_key": "k"}, "text": "line\nbreak"},
+    {"text": 'a value that looks like a key: "api_key":"k"', "n": 1},
+    {"text": "no escape here", "nested": [{"password": "p"}]},
+    {"api_url": "http://u:pw@h/x"},
+])
+def test_json_text_is_masked_as_its_decoded_body(body):
+    from iophost import jsontext
+
+    text = jsontext.dumps(body)
+    masked = MASKER.mask_json(text, ["hf_abcdefgh"])
+    assert jsontext.loads(masked) == MASKER.mask_body(body, ["hf_abcdefgh"])
+    if "\\" not in text and jsontext.loads(masked) == body:
+        assert masked is text  # nothing to mask: the text is kept, not decoded and written again

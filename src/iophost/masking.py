@@ -38,6 +38,24 @@ _BEARER = re.compile(r"(Bearer\s+)([A-Za-z0-9._~+/=-]+)", re.IGNORECASE)
 _JSON_KEY = re.compile(r'"([^"\\]*)":')
 
 
+def _json_keys(text: str) -> set[str] | None:
+    """The keys of compact JSON text, or None when one may hold an escape (the text is then decoded).
+
+    Without a backslash no string holds a quote, so every ``":`` ends a key that starts at the quote
+    before it: a few searches of the text instead of a regular expression reading all of it (0.7 ms
+    on a 1 MB answer). With one, the keys found whole must be every ``":``.
+    """
+    if "\\" not in text:
+        names = set()
+        end = text.find('":')
+        while end != -1:
+            names.add(text[text.rfind('"', 0, end) + 1:end])
+            end = text.find('":', end + 2)
+        return names
+    keys = [match for match in _JSON_KEY.finditer(text) if text[match.start() - 1:match.start()] != "\\"]
+    return {match.group(1) for match in keys} if len(keys) == text.count('":') else None
+
+
 class Masker:
     """The masking rule for one set of secret names."""
 
@@ -95,11 +113,8 @@ class Masker:
         so a body of a million numbers costs a few scans of its text.
         """
         values = tuple(values)
-        keys = [match for match in _JSON_KEY.finditer(text) if text[match.start() - 1:match.start()] != "\\"]
-        # Without a backslash in the text every key was read whole; counting '":' (1.5 ms on a
-        # 1 MB answer) is needed only when one may hold an escape.
-        clean = (("\\" not in text or len(keys) == text.count('":'))
-                 and not any(self.is_secret(name) for name in {match.group(1) for match in keys})
+        names = _json_keys(text)
+        clean = (names is not None and not any(self.is_secret(name) for name in names)
                  and not any(jsontext.dumps(value)[1:-1] in text for value in values)
                  and not ("@" in text and _URL_CREDENTIALS.search(text)))
         return text if clean else jsontext.dumps(self.mask_body(jsontext.loads(text), values))

@@ -59,6 +59,12 @@ def test_a_large_answer_arrives_byte_identical_through_rest_the_store_and_the_po
     assert f'"body":{text}' in host.http.get(f"{host.url}/portal/api/messages/{response_id}").text
 
 
+def test_an_embedding_asked_as_tensors_answers_the_same_lists(host: HostProcess):
+    plain = json.loads(_test(host, "Embed", {"inputs": "great food"})["body"])["output"]
+    tensors = json.loads(_test(host, "Embed", {"inputs": "great food", "return_tensors": True})["body"])["output"]
+    assert tensors == plain and isinstance(plain[0][0][0], float)
+
+
 def _send_async(host: HostProcess, target: str, body: dict) -> int:
     sent = host.http.post("/test/async", json={"target": target, "classname": "msg.MLRequest", "body": body})
     assert sent.status_code == 202, sent.text
