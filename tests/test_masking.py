@@ -72,6 +72,7 @@ def test_more_names_come_from_the_environment(monkeypatch: pytest.MonkeyPatch):
     {"text": 'a value that looks like a key: "api_key":"k"', "n": 1},
     {"text": "no escape here", "nested": [{"password": "p"}]},
     {"api_url": "http://u:pw@h/x"},
+    {"entities": [{"word": f"w{i}", "score": 0.5} for i in range(40)], "access_token": "t"},  # many strings
 ])
 def test_json_text_is_masked_as_its_decoded_body(body):
     from iophost import jsontext

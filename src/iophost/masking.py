@@ -36,21 +36,31 @@ _URL_CREDENTIALS = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^/\s:@]*:)([^@\s/]+)
 _BEARER = re.compile(r"(Bearer\s+)([A-Za-z0-9._~+/=-]+)", re.IGNORECASE)
 # A key of compact JSON text: a quoted name without escapes, then ``:``.
 _JSON_KEY = re.compile(r'"([^"\\]*)":')
+_STRINGS_JUMPED = 64
 
 
 def _json_keys(text: str) -> set[str] | None:
     """The keys of compact JSON text, or None when one may hold an escape (the text is then decoded).
 
-    Without a backslash no string holds a quote, so every ``":`` ends a key that starts at the quote
-    before it: a few searches of the text instead of a regular expression reading all of it (0.7 ms
-    on a 1 MB answer). With one, the keys found whole must be every ``":``.
+    Without a backslash no string holds a quote, so the keys are the strings followed by ``:``,
+    found by jumping from quote to quote: a few searches of an embedding's 1 MB instead of a regular
+    expression reading all of it (0.7 ms). Past a few dozen strings the expression is the faster
+    (a NER answer of 3,000 entities: 4 ms against 7). With a backslash the keys found whole must be
+    every ``":``.
     """
     if "\\" not in text:
         names = set()
-        end = text.find('":')
-        while end != -1:
-            names.add(text[text.rfind('"', 0, end) + 1:end])
-            end = text.find('":', end + 2)
+        start, jumps = text.find('"'), 0
+        while start != -1:
+            jumps += 1
+            if jumps > _STRINGS_JUMPED:
+                return {match.group(1) for match in _JSON_KEY.finditer(text)}
+            end = text.find('"', start + 1)
+            if end == -1:  # not JSON (an unterminated string): nothing more to read
+                break
+            if text.startswith(":", end + 1):
+                names.add(text[start + 1:end])
+            start = text.find('"', end + 1)
         return names
     keys = [match for match in _JSON_KEY.finditer(text) if text[match.start() - 1:match.start()] != "\\"]
     return {match.group(1) for match in keys} if len(keys) == text.count('":') else None
