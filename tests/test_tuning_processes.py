@@ -23,8 +23,9 @@ from tuning_fixtures import MODEL_NAME  # noqa: E402
 
 pytest_plugins = ["tuning_fixtures"]
 
+#: The one-process tests' learning request (the tiny model goes from 0.17 to 0.78 accuracy), batch 4.
 REQUEST = {"columns": "ReviewLabel,ReviewText", "table": "iris.Review", "p_of_train": 0.7,
-           "learning_rate": 5e-3, "num_train_epochs": 15, "per_device_train_batch_size": 4}
+           "learning_rate": 3e-3, "num_train_epochs": 30, "per_device_train_batch_size": 4}
 #: Rank processes: started by torchrun as ``python -u -m mlcore.tuning.distributed <job folder>``.
 RANK_MODULE = "mlcore.tuning.distributed"
 
@@ -52,7 +53,7 @@ def test_two_processes_train_like_one_with_progress_from_rank_zero_only(model_pa
     response = call(op, "msg.TrainRequest", REQUEST)
     assert isinstance(response, TrainResponse)
     assert (response.rows, response.train_rows, response.test_rows) == (60, 42, 18)
-    assert response.new_model["accuracy"] >= response.old_model["accuracy"] + 0.3
+    assert response.new_model["accuracy"] >= response.old_model["accuracy"] + 0.3, response.new_model
     assert set(response.new_model) == {"accuracy", "precision", "f1", "f1_macro", "loss"}
     assert "send an OverrideRequest to keep the new model" in response.info
     assert response.energy_kwh > 0  # the ranks' CPU time is counted (codecarbon follows child processes)
@@ -68,7 +69,7 @@ def test_two_processes_train_like_one_with_progress_from_rank_zero_only(model_pa
     steps = [int(m.split()[0].split("=")[1].split("/")[0]) for m in logs if m.startswith("step=")]
     assert steps and steps == sorted(set(steps))
     # 42 rows in batches of 4 on 2 ranks: 6 steps an epoch
-    assert any(m.startswith("training started: max_steps=90 ") for m in logs), logs
+    assert any(m.startswith("training started: max_steps=180 ") for m in logs), logs
     assert _training_processes() == []
     assert "promoted" in call(op, "msg.OverrideRequest", "{}").text
 
