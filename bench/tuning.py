@@ -43,7 +43,7 @@ from mlcore.energy import EnergyMeter  # noqa: E402
 from mlcore.reviews_loader import DEFAULT_DATASET, LoadReport, load_reviews, read_review_file  # noqa: E402
 from mlcore.tuning import TuningConfig, train_from_table  # noqa: E402
 from mlcore.tuning.arguments import seed_batch_size  # noqa: E402
-from mlcore.tuning.loading import ATTENTION_DROPOUT, load_classifier  # noqa: E402
+from mlcore.tuning.loading import attention_dropout, load_classifier  # noqa: E402
 from mlcore.tuning.metrics import compute_metrics  # noqa: E402
 from mlcore.tuning.request import parse_request  # noqa: E402
 from mlcore.tuning.training_data import encode_labels, read_rows, stratified_split  # noqa: E402
@@ -108,14 +108,6 @@ def fresh_classifier(model_dir: Path, seed: int, options: dict | None = None, *,
     return model, AutoTokenizer.from_pretrained(model_dir)
 
 
-def own_attention_dropout(model_dir: Path) -> dict:
-    """The model's attention dropout, named as a setting would name it (which keeps it on)."""
-    from transformers import AutoConfig
-
-    config = AutoConfig.from_pretrained(model_dir)
-    return {name: getattr(config, name) for name in ATTENTION_DROPOUT if hasattr(config, name)}
-
-
 def request_fields(args: argparse.Namespace, seed: int) -> dict:
     return {"columns": "ReviewLabel,ReviewText", "table": "iris.Review", "limit": args.rows,
             "p_of_train": args.p_of_train, "learning_rate": args.learning_rate,
@@ -166,7 +158,10 @@ def run_seed_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int
 
 def run_our_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int, work: Path, recipe: str) -> Result:
     """Ours: the TuningOperation's code path, from the SQL table to ``temp-<name>``."""
-    options = own_attention_dropout(model_dir) if recipe == "dropout" else None
+    from transformers import AutoConfig
+
+    # the model's own attention dropout, named as a setting names it (which keeps it on)
+    options = attention_dropout(AutoConfig.from_pretrained(model_dir)) if recipe == "dropout" else None
     model, tokenizer = fresh_classifier(model_dir, seed, options, ours=True)
     tuning = {}
     if recipe.startswith("buckets"):

@@ -16,6 +16,11 @@ from ..pipelines import ModelLoadError
 ATTENTION_DROPOUT = ("attention_probs_dropout_prob", "attention_dropout")
 
 
+def attention_dropout(config: Any) -> dict[str, float]:
+    """The attention dropout a model's config sets, by config name (the name a setting gives it)."""
+    return {name: value for name in ATTENTION_DROPOUT if isinstance(value := getattr(config, name, None), float)}
+
+
 def load_classifier(model_dir: Path, num_labels: int, options: Mapping[str, Any] | None = None) -> tuple[Any, Any]:
     """Load a sequence-classification model and its tokenizer from ``model_dir``, to be fine-tuned:
     attention dropout off (:data:`ATTENTION_DROPOUT`) unless ``options`` names it; the model's
@@ -36,8 +41,7 @@ def load_classifier(model_dir: Path, num_labels: int, options: Mapping[str, Any]
                                                      **options)
         if "trust_remote_code" in options:  # the config took it; the model's class needs it too
             loading["trust_remote_code"] = options["trust_remote_code"]
-        own = {name: getattr(config, name) for name in ATTENTION_DROPOUT if name not in options and
-               isinstance(getattr(config, name, None), float)}
+        own = {name: value for name, value in attention_dropout(config).items() if name not in options}
         for name in own:
             setattr(config, name, 0.0)
         model = AutoModelForSequenceClassification.from_pretrained(model_dir, config=config, **loading)
