@@ -3,7 +3,8 @@
 Runs in a fresh process (forkserver or spawn), so the host never imports the component's
 code (nor torch): the class is imported here by module and name. Messages arrive as
 ``("msg", message_id, session_id, classname, body)``, the body as JSON text; the process
-answers ``("done", message_id, classname, body)``, the body encoded once here, or
+answers ``("done", message_id, classname, size)`` followed by the body's ``size`` bytes
+(:mod:`iophost.pipe_bodies`), the body encoded once here, or
 ``("fail", ...)``, and streams the component's log calls as ``("log", ...)`` meanwhile; its
 calls to other items go up as ``("call", ...)`` and their answers come down as ``("reply", ...)``
 (:mod:`iophost.calls`). A service with IRIS's default inbound adapter, or a Python inbound
@@ -40,6 +41,7 @@ from .component import (
     stop_component,
 )
 from .loader import ComponentSpec
+from .pipe_bodies import write_body
 
 #: IRIS's CallInterval when an item's Adapter settings do not give one (seconds).
 DEFAULT_CALL_INTERVAL = 5.0
@@ -101,9 +103,11 @@ def _serve(spec: ComponentSpec, conn: Connection) -> None:
         prepend_sys_path(path)
     lock = threading.Lock()
 
-    def send(reply: tuple) -> None:
+    def send(reply: tuple, body: bytes | None = None) -> None:
         with lock:  # a component may log or call from its own threads
             conn.send(reply)
+            if body is not None:
+                write_body(conn, body)
 
     current = _Current()
     logger = logging.Logger(f"iophost.{spec.item}", logging.DEBUG)
@@ -149,13 +153,17 @@ def _serve(spec: ComponentSpec, conn: Connection) -> None:
 
 def _answer(send: Any, message_id: int, session_id: int, result: Any) -> None:
     """Tell the host how one message ended: its response (encoded once, here) or its exception."""
+    if result is None:
+        send(("done", message_id, "", None))
+        return
     if not isinstance(result, Exception):
         try:
-            send(("done", message_id, "", None) if result is None else
-                 ("done", message_id, message_classname(result), encode_message(result)))
-            return
+            classname, body = message_classname(result), encode_message(result)
         except (TypeError, ValueError) as exc:  # a response JSON cannot hold
             result = exc
+        else:
+            send(("done", message_id, classname, len(body)), body)
+            return
     send(("log", *raised_at(result), session_id, message_id, "", ""))
     # a ValueError is the component refusing the message (a bad field): the caller's error, not the server's
     send(("fail", message_id, describe(result), isinstance(result, ValueError)))

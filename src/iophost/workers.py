@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from . import jsontext, worker_process
 from .loader import ComponentSpec
+from .pipe_bodies import read_body
 
 START_TIMEOUT = 600.0  # a model download in on_init can take minutes
 STOP_TIMEOUT = 30.0
@@ -184,8 +185,13 @@ class _Worker:
             elif reply[0] == "abandon":
                 self.pool.events.abandon_call(self.pid, reply[1])
             elif reply[0] == "done":
-                self._finished(reply[1], Outcome("Completed", response_class=reply[2],
-                                                 response_json=None if reply[3] is None else reply[3].decode()))
+                try:
+                    body = None if reply[3] is None else read_body(self.conn, reply[3]).decode()
+                except (EOFError, OSError):
+                    if self._died():
+                        continue
+                    return
+                self._finished(reply[1], Outcome("Completed", response_class=reply[2], response_json=body))
             elif reply[0] == "fail":
                 self._finished(reply[1], Outcome("Error", error=reply[2], refused=reply[3]))
             elif reply[0] == "stopped":

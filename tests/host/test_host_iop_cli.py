@@ -86,7 +86,10 @@ def test_iop_log_shows_component_logs_with_item_and_session(host: HostProcess):
 def test_the_management_portal_is_served_by_the_host(host: HostProcess):
     assert httpx.get(f"{host.url}/portal/login").status_code == 200
     assert httpx.get(f"{host.url}/docs").status_code == 200
-    assert "/api/iop/test/async" in httpx.get(f"{host.url}/openapi.json").json()["paths"]
+    paths = httpx.get(f"{host.url}/openapi.json").json()["paths"]
+    assert "/api/iop/test/async" in paths
+    test_body = paths["/api/iop/test"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert test_body["required"] == ["target"] and "classname" in test_body["properties"]
 
 
 def test_iop_export_renders_the_production(host: HostProcess):
@@ -158,6 +161,18 @@ def test_wrong_password_is_refused_with_401(host: HostProcess):
 def test_bad_test_requests_get_clear_4xx_and_the_production_keeps_running(host, payload, status, error):
     response = host.http.post("/test", json=payload)
     assert response.status_code == status and error in response.json()["error"]
+
+
+def test_a_test_request_that_is_not_json_or_from_nobody_is_refused_as_other_routes_refuse_it(host: HostProcess):
+    garbled = host.http.post("/test", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert garbled.status_code == 400 and garbled.json()["error"].startswith("invalid request: body: Invalid JSON")
+    wrong_type = host.http.post("/test", json={"target": "Echo", "classname": "host_components.EchoRequest",
+                                               "restart": "maybe"})
+    assert wrong_type.status_code == 400
+    assert "body.restart: Input should be a valid boolean" in wrong_type.json()["error"]
+    anonymous = httpx.post(f"{host.url}/api/iop/test", json={"target": "Echo"})
+    assert anonymous.status_code == 401 and anonymous.json() == {"error": "invalid username or password"}
+    assert host.status()["status"] == "running"
     assert host.status()["status"] == "running"
 
 

@@ -5,31 +5,40 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from ...errors import InvalidMessageError, failed
 from ...host import Host
-from ..deps import HostDep, require_user
+from ..deps import HostDep, authenticated_user, require_user
 from ..responses import JSONTextResponse
 from ..schemas import MAX_ID, ComponentBody, DefaultBody, ProductionBody, TestAnswer, TestBody
 
 API_VERSION = "1.0.0"
 
 router = APIRouter(dependencies=[Depends(require_user)], tags=["IoP"])
+#: The message route alone, ahead of the others and without FastAPI's dependency and body
+#: resolution, which cost about 0.6 ms of a 2-core machine per message (0.9 ms from the client's
+#: send to the route against 0.3 ms): it checks the user and reads its body itself.
+message_router = APIRouter(tags=["IoP"])
+_TEST_BODY_SCHEMA = {"required": True, "content": {"application/json": {"schema": TestBody.model_json_schema()}}}
 
 
-# FastAPI tries routes in declaration order (about 15 µs each on 2 cores): the message route,
-# the one that carries traffic, comes first.
-@router.post("/test", response_model=TestAnswer)
-async def test(host: HostDep, body: TestBody) -> JSONTextResponse:
+@message_router.post("/test", response_model=TestAnswer, openapi_extra={"requestBody": _TEST_BODY_SCHEMA})
+async def test(request: Request) -> JSONTextResponse:
     """Send a message to ``target`` and wait for its response, as IRIS's Test action does."""
+    host: Host = request.app.state.host
+    authenticated_user(request, host)
+    body = _test_body(await request.body())
     if not body.classname:
         raise InvalidMessageError("classname is required (module.Class of a Python message)")
     if body.restart:
         await run_in_threadpool(restart_target, host, body)
-    # send() commits the request: in the threadpool, so a busy database never stalls the event loop.
-    sent = await run_in_threadpool(host.send, body.target, body.classname, body.body)
+    # send() commits the request: in a thread, so a busy database never stalls the event loop
+    # (asyncio's own pool: anyio's run_in_threadpool costs the loop 0.1 ms more per message).
+    sent = await asyncio.get_running_loop().run_in_executor(None, host.send, body.target, body.classname, body.body)
     outcome = await asyncio.wrap_future(sent.outcome)
     if outcome.status != "Completed":
         raise failed(outcome.error, sent.session_id, outcome.refused)
@@ -37,6 +46,15 @@ async def test(host: HostDep, body: TestBody) -> JSONTextResponse:
     # is the text the worker wrote, as a JSON string (IoP's answer), never decoded on the way.
     return JSONTextResponse({"classname": outcome.response_class, "body": outcome.response_json or "",
                              "truncated": False, "session_id": sent.session_id})
+
+
+def _test_body(raw: bytes) -> TestBody:
+    """The request's JSON as :class:`TestBody`; a malformed one is refused as FastAPI refuses a
+    body it validates (400 ``{"error": "invalid request: body...: ..."}``)."""
+    try:
+        return TestBody.model_validate_json(raw or b"null")
+    except ValidationError as exc:
+        raise RequestValidationError([{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]) from None
 
 
 def restart_target(host: Host, body: TestBody) -> None:
