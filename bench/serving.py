@@ -45,6 +45,12 @@ for _path in (ROOT / "src", ROOT / "src" / "python", ROOT / "bench"):
 
 from host_overhead import KeepAliveClient, percentile, start_host, test_request  # noqa: E402
 
+from iophost import worker_process  # noqa: E402
+
+# The direct calls run the model as the host's workers do (OpenMP threads that stop spinning soon
+# after a call); torch reads this when it is first imported, below.
+worker_process.spin_briefly()
+
 from iophost.host import Host  # noqa: E402
 from iophost.store import MessageStore  # noqa: E402
 from mlcore.reviews_loader import DEFAULT_DATASET, LoadReport, read_review_file  # noqa: E402
@@ -184,20 +190,21 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=200)
     parser.add_argument("--warm-up", type=int, default=10)
     parser.add_argument("--model", type=Path, help="model folder (default: the packaged all-MiniLM-L6-v2)")
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--clients", type=int, default=16, help="concurrent clients of the throughput run (0: skip it)")
     args = parser.parse_args()
     data = args.data if args.data.exists() else DEFAULT_DATASET
     texts = review_texts(data, args.texts)
     model = args.model or packaged_minilm()
     folder = Path(tempfile.mkdtemp(prefix="iophost-serving-"))
     items = [item_line(item, model, task) for task, item in TASKS.items()]
-    items.append(item_line(BATCHED, model, "text-classification", batch_size=str(args.clients), batch_wait_ms="5"))
+    if args.clients:
+        items.append(item_line(BATCHED, model, "text-classification", batch_size=str(args.clients), batch_wait_ms="5"))
     settings = write_settings(folder / "settings.py", items)
-    server, port = start_host(settings, folder / "http", [*TASKS.values(), BATCHED])
+    server, port = start_host(settings, folder / "http", [*TASKS.values(), BATCHED][:len(items)])
     try:
         report = {"cpus": os.cpu_count(), "data": str(data), "texts": len(texts),
                   "latency": latency(folder, model, texts, args.warm_up, port),
-                  "throughput": throughput(port, texts, args.clients)}
+                  "throughput": throughput(port, texts, args.clients) if args.clients else None}
     finally:
         server.terminate()
         server.wait(30)

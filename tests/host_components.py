@@ -57,6 +57,8 @@ class EchoOperation(BusinessOperation):
         self.log_info(f"echoing {request.text!r}")
         if request.text == "fail":
             raise RuntimeError("asked to fail")
+        if request.text.startswith("env:"):  # the worker process's environment variable of that name
+            return EchoResponse(text=os.environ.get(request.text[4:], ""), pid=os.getpid())
         return EchoResponse(text=f"{self.greeting or 'echo'} {request.text}", pid=os.getpid())
 
 

@@ -45,6 +45,12 @@ from .pipe_bodies import write_body
 
 #: IRIS's CallInterval when an item's Adapter settings do not give one (seconds).
 DEFAULT_CALL_INTERVAL = 5.0
+#: How long an idle OpenMP thread (PyTorch's, NumPy's BLAS) busy-waits for more work before it
+#: sleeps, unless the environment says (``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT``). GNU OpenMP's
+#: default, 300,000 spins, kept a core busy for about 8 ms after each message, a core the host
+#: needs to store and answer it; 30,000 spins (about 0.1 ms) leave a model's own back-to-back
+#: operations as fast (docs/serving.md).
+OPENMP_SPIN = {"GOMP_SPINCOUNT": "30000"}
 LOG_TYPES = {logging.DEBUG: "Trace", logging.INFO: "Info", logging.WARNING: "Warning", logging.ERROR: "Error",
              logging.CRITICAL: "Alert"}
 
@@ -92,10 +98,19 @@ def run(spec: ComponentSpec, conn: Connection) -> None:
     # stops its workers itself (queued messages finish, then on_tear_down), so they must not die first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    spin_briefly()
     try:
         _serve(spec, conn)
     except (EOFError, OSError):  # the host has gone (killed, or stopped while we started)
         return
+
+
+def spin_briefly() -> None:
+    """:data:`OPENMP_SPIN` in this process's environment, read when the component's code first
+    loads an OpenMP runtime (before that, nothing here has loaded one)."""
+    if "OMP_WAIT_POLICY" not in os.environ:
+        for name, value in OPENMP_SPIN.items():
+            os.environ.setdefault(name, value)
 
 
 def _serve(spec: ComponentSpec, conn: Connection) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from host_process import wait_for, write_settings
 
+from iophost import worker_process
 from iophost.errors import StateError
 from iophost.host import Host
 from iophost.loader import ComponentSpec
@@ -35,6 +36,16 @@ def host(tmp_path: Path) -> Iterator[Host]:
 def test_sequential_messages_stay_on_the_worker_that_just_answered(host: Host):
     pids = {host.call("Echo", ECHO, {"text": str(n)})[1].response_body["pid"] for n in range(20)}
     assert len(pids) == 1 and pids <= set(host.worker_pids()["Echo"]), "the warm worker takes the next message"
+
+
+def test_a_worker_lets_its_idle_openmp_threads_sleep_soon_unless_the_environment_says(host: Host, monkeypatch):
+    # GNU OpenMP's default spin kept a core busy ~8 ms after each message (docs/serving.md)
+    assert host.call("Echo", ECHO, {"text": "env:GOMP_SPINCOUNT"})[1].response_body["text"] == "30000"
+    for name, value in (("GOMP_SPINCOUNT", "5"), ("OMP_WAIT_POLICY", "ACTIVE")):  # the user's choice stands
+        monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+        monkeypatch.setenv(name, value)
+        worker_process.spin_briefly()
+        assert os.environ.get("GOMP_SPINCOUNT") == ("5" if name == "GOMP_SPINCOUNT" else None)
 
 
 def test_messages_beyond_the_pool_wait_in_the_queue_and_all_complete_in_order(host: Host):
