@@ -174,6 +174,8 @@ class _Worker:
         while True:
             try:
                 reply = self.conn.recv()
+                if reply[0] == "done" and reply[3] is not None:  # its body follows it on the pipe
+                    reply = (*reply[:3], read_body(self.conn, reply[3]).decode())
             except (EOFError, OSError):
                 if self._died():
                     continue
@@ -185,13 +187,7 @@ class _Worker:
             elif reply[0] == "abandon":
                 self.pool.events.abandon_call(self.pid, reply[1])
             elif reply[0] == "done":
-                try:
-                    body = None if reply[3] is None else read_body(self.conn, reply[3]).decode()
-                except (EOFError, OSError):
-                    if self._died():
-                        continue
-                    return
-                self._finished(reply[1], Outcome("Completed", response_class=reply[2], response_json=body))
+                self._finished(reply[1], Outcome("Completed", response_class=reply[2], response_json=reply[3]))
             elif reply[0] == "fail":
                 self._finished(reply[1], Outcome("Error", error=reply[2], refused=reply[3]))
             elif reply[0] == "stopped":
