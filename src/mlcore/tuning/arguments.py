@@ -20,6 +20,7 @@ RENAMED = {
     "push_to_hub_model_id": "hub_model_id",
     "push_to_hub_token": "hub_token",
     "torchdynamo": "torch_compile_backend",
+    "warmup_ratio": "warmup_steps",  # 5.x reads a float below 1 as a share of the steps
 }
 #: Names 5.x dropped that had no effect worth keeping here; accepted so old requests still run.
 OBSOLETE = {
