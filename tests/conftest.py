@@ -16,6 +16,10 @@ for path in (ROOT / "src" / "python", ROOT / "src", TESTS):
 os.environ["PYTHONPATH"] = os.pathsep.join(
     [str(ROOT / "src" / "python"), str(ROOT / "src"), str(TESTS), *filter(None, [os.environ.get("PYTHONPATH")])])
 
+# Helper modules that test modules import before pytest loads them as plugins: their asserts
+# are rewritten only when registered before anything imports them.
+pytest.register_assert_rewrite("tuning_fixtures", "fake_inference_api", "hub_fixtures")
+
 import tiny_models  # noqa: E402  (sys.path is set above)
 
 

@@ -10,12 +10,10 @@ from pathlib import Path
 
 import pytest
 
-pytest.register_assert_rewrite("tuning_fixtures")  # imported here before pytest loads it as a plugin
-
-import bo  # noqa: E402
-from components import call, started  # noqa: E402
-from msg import OverrideResponse, RollbackResponse, TrainResponse  # noqa: E402
-from tuning_fixtures import MODEL_NAME  # noqa: E402
+import bo
+from components import call, started
+from msg import OverrideResponse, RollbackResponse, TrainResponse
+from tuning_fixtures import MODEL_NAME
 
 pytest_plugins = ["tuning_fixtures"]
 

@@ -13,13 +13,11 @@ from pathlib import Path
 import psutil
 import pytest
 
-pytest.register_assert_rewrite("tuning_fixtures")
-
-import bo  # noqa: E402
-from components import call, started  # noqa: E402
-from mlcore.tuning import TrainingProcessError, load_classifier  # noqa: E402
-from msg import TrainResponse  # noqa: E402
-from tuning_fixtures import MODEL_NAME  # noqa: E402
+import bo
+from components import call, started
+from mlcore.tuning import TrainingProcessError, load_classifier
+from msg import TrainResponse
+from tuning_fixtures import MODEL_NAME
 
 pytest_plugins = ["tuning_fixtures"]
 

@@ -8,19 +8,16 @@ import logging
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-pytest.register_assert_rewrite("tuning_fixtures")  # imported here before pytest loads it as a plugin
-
-import sqlalchemy as sa  # noqa: E402
-
-import bo  # noqa: E402
-from components import call, started  # noqa: E402
-from hub_server import HubRepo  # noqa: E402
-from mlcore.database import create_db_engine, review_table  # noqa: E402
-from mlcore.pipelines import ModelLoadError  # noqa: E402
-from mlcore.reviews_loader import DEFAULT_DATASET  # noqa: E402
-from msg import TrainResponse  # noqa: E402
-from tuning_fixtures import SEED_TRAIN_BODY  # noqa: E402
+import bo
+from components import call, started
+from hub_server import HubRepo
+from mlcore.database import create_db_engine, review_table
+from mlcore.pipelines import ModelLoadError
+from mlcore.reviews_loader import DEFAULT_DATASET
+from msg import TrainResponse
+from tuning_fixtures import SEED_TRAIN_BODY
 
 pytest_plugins = ["tuning_fixtures", "hub_fixtures"]
 

@@ -6,14 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
+from host_process import HostProcess, write_settings
 
-pytest.register_assert_rewrite("tuning_fixtures")  # imported here before pytest loads it as a plugin
-
-from host_process import HostProcess, write_settings  # noqa: E402
-
-from hub_server import HubRepo, HubServer  # noqa: E402
-from tuning_fixtures import SEED_TRAIN_BODY  # noqa: E402
+from hub_server import HubRepo, HubServer
+from tuning_fixtures import SEED_TRAIN_BODY
 
 pytest_plugins = ["tuning_fixtures"]
 
