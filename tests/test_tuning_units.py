@@ -34,6 +34,12 @@ def test_legacy_names_are_mapped_to_todays_training_arguments():
     assert any("overwrite_output_dir ignored" in note for note in mapped.notes)
 
 
+@pytest.mark.parametrize("ratio", [1.0, "1.5", -0.1])
+def test_a_warmup_ratio_outside_0_to_1_is_refused_rather_than_read_as_steps(ratio):
+    with pytest.raises(TrainingArgumentsError, match="warmup_ratio must be from 0 to below 1"):
+        map_legacy_names({"warmup_ratio": ratio})
+
+
 def test_unknown_keys_are_refused_all_named():
     with pytest.raises(TrainingArgumentsError, match="'colour', 'evaluation_stratgy'"):
         map_legacy_names({"evaluation_stratgy": "steps", "colour": "red", "learning_rate": 0.1})

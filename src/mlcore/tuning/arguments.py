@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import TrainingArgumentsError
+from .validation import real_number
 
 #: Names transformers 4.x accepted and 5.x renamed: old → new.
 RENAMED = {
@@ -20,7 +21,6 @@ RENAMED = {
     "push_to_hub_model_id": "hub_model_id",
     "push_to_hub_token": "hub_token",
     "torchdynamo": "torch_compile_backend",
-    "warmup_ratio": "warmup_steps",  # 5.x reads a float below 1 as a share of the steps
 }
 #: Names 5.x dropped that had no effect worth keeping here; accepted so old requests still run.
 OBSOLETE = {
@@ -71,6 +71,9 @@ def map_legacy_names(keys: Mapping[str, Any]) -> MappedArguments:
         elif key == "group_by_length":
             values["train_sampling_strategy"] = "group_by_length" if value else "random"
             notes.append(f"group_by_length={value} → train_sampling_strategy={values['train_sampling_strategy']!r}")
+        elif key == "warmup_ratio":
+            values["warmup_steps"] = _warmup_share(value)
+            notes.append("warmup_ratio → warmup_steps")
         elif key in RENAMED:
             values[RENAMED[key]] = value
             notes.append(f"{key} → {RENAMED[key]}")
@@ -86,6 +89,16 @@ def map_legacy_names(keys: Mapping[str, Any]) -> MappedArguments:
             f"transformers.TrainingArguments in this version nor a legacy name of one; the request's own keys "
             f"are columns, table, limit, p_of_train, processes")
     return MappedArguments(values=values, tokenizer=tokenizer, notes=tuple(notes))
+
+
+def _warmup_share(value: Any) -> float:
+    """transformers 4's ``warmup_ratio`` as 5.x's ``warmup_steps``, which reads a number below 1 as a
+    share of the steps (and 1 or more as a number of steps)."""
+    share = real_number("warmup_ratio", value)
+    if not 0 <= share < 1:
+        raise TrainingArgumentsError(f"warmup_ratio must be from 0 to below 1 (a share of the steps), got {value!r}; "
+                                     f"give warmup_steps for a number of steps")
+    return share
 
 
 def seed_batch_size(rows: int) -> int:

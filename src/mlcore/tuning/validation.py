@@ -33,7 +33,7 @@ MAX_SEED = 2**32 - 1
 _POSITIVE = frozenset({"learning_rate", "per_device_train_batch_size", "per_device_eval_batch_size",
                        "gradient_accumulation_steps", "logging_steps", "eval_steps", "save_steps",
                        "eval_accumulation_steps", "num_train_epochs"})
-_NON_NEGATIVE = frozenset({"weight_decay", "warmup_steps", "warmup_ratio", "max_grad_norm", "adam_epsilon",
+_NON_NEGATIVE = frozenset({"weight_decay", "warmup_steps", "max_grad_norm", "adam_epsilon",
                            "dataloader_num_workers", "label_smoothing_factor", "seed", "data_seed"})
 
 
