@@ -79,6 +79,11 @@ def keep_private(data_dir: Path) -> None:
 
 
 def start(args: argparse.Namespace) -> int:
+    # A SIGTERM while the host starts (settings.py imported, the store opened, the data folder
+    # claimed) is kept for when start-up is done: killed half way, the host would leave its lock
+    # behind and exit 143; it stops cleanly instead, without serving.
+    stop_asked = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop_asked.set())
     try:
         limits = request_limits(args)
     except ValueError as exc:
@@ -116,10 +121,11 @@ def start(args: argparse.Namespace) -> int:
     # this one turns SIGTERM into SystemExit (as Ctrl-C is KeyboardInterrupt) so the host stops cleanly.
     signal.signal(signal.SIGTERM, _exit)
     try:
-        if not args.no_start:
-            # The production starts while the API already answers: a model load can take minutes.
-            threading.Thread(target=_start_production, args=(host,), daemon=True).start()
-        server.run()
+        if not stop_asked.is_set():
+            if not args.no_start:
+                # The production starts while the API already answers: a model load can take minutes.
+                threading.Thread(target=_start_production, args=(host,), daemon=True).start()
+            server.run()
     except KeyboardInterrupt:
         pass
     finally:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from host_process import HostProcess, write_settings
+from host_process import ROOT, HostProcess, write_settings
 
 from iophost.store import MessageStore
 
@@ -89,3 +90,28 @@ def test_a_second_ctrl_c_during_the_stop_does_not_break_it_off(tmp_path: Path):
         assert store.message(held["message_id"])["status"] == "Completed"
     finally:
         store.close()
+
+
+def test_a_sigterm_while_the_host_starts_stops_it_cleanly_once_started(tmp_path: Path):
+    """systemd or a script may stop the host while settings.py is still being imported: it used to
+    die there (exit 143, its lock left behind); now it finishes starting, serves nothing, and stops."""
+    loading, release = tmp_path / "loading", tmp_path / "release"
+    settings = write_settings(tmp_path / "app", "production.operation('Echo', EchoOperation)\n")
+    settings.write_text(f"import pathlib, time\npathlib.Path({str(loading)!r}).touch()\n"
+                        f"while not pathlib.Path({str(release)!r}).exists():\n    time.sleep(0.02)\n"
+                        + settings.read_text())
+    host = HostProcess(settings, tmp_path / "var")
+    host.output = tmp_path / "host.out"
+    with open(host.output, "wb") as out:
+        host.proc = subprocess.Popen(host.command(), env=host.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        host.wait_for(loading.exists, what="settings.py to be imported")
+        host.proc.send_signal(signal.SIGTERM)
+        release.touch()
+        code = host.proc.wait(STOP_BOUND)
+    finally:
+        if host.proc.poll() is None:
+            host.proc.kill()
+    output = host.output.read_text()
+    assert code == 0 and "iophost: stopped" in output and "Traceback" not in output, (code, output)
+    assert not (host.data / "iophost.pid").exists(), "the data folder is released"
