@@ -40,6 +40,22 @@ def test_a_warmup_ratio_outside_0_to_1_is_refused_rather_than_read_as_steps(rati
         map_legacy_names({"warmup_ratio": ratio})
 
 
+@pytest.mark.parametrize("first_steps", [True, False], ids=["steps first", "ratio first"])
+def test_warmup_steps_wins_over_warmup_ratio_as_in_transformers_4(first_steps):
+    keys = {"warmup_steps": 7, "warmup_ratio": 0.2} if first_steps else {"warmup_ratio": 0.2, "warmup_steps": 7}
+    mapped = map_legacy_names(keys)
+    assert mapped.values == {"warmup_steps": 7}
+    assert any("warmup_ratio ignored" in note for note in mapped.notes)
+
+
+def test_an_old_name_and_its_new_one_with_different_values_are_refused_both_named():
+    with pytest.raises(TrainingArgumentsError, match="evaluation_strategy and eval_strategy both set eval_strategy"):
+        map_legacy_names({"evaluation_strategy": "steps", "eval_strategy": "epoch"})
+    with pytest.raises(TrainingArgumentsError, match="group_by_length and train_sampling_strategy"):
+        map_legacy_names({"group_by_length": True, "train_sampling_strategy": "random"})
+    assert map_legacy_names({"no_cuda": True, "use_cpu": True}).values == {"use_cpu": True}
+
+
 def test_unknown_keys_are_refused_all_named():
     with pytest.raises(TrainingArgumentsError, match="'colour', 'evaluation_stratgy'"):
         map_legacy_names({"evaluation_stratgy": "steps", "colour": "red", "learning_rate": 0.1})

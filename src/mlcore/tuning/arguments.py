@@ -57,30 +57,44 @@ def map_legacy_names(keys: Mapping[str, Any]) -> MappedArguments:
     ``group_by_length: true`` becomes ``train_sampling_strategy="group_by_length"`` (``false``: ``"random"``).
 
     Raises:
-        TrainingArgumentsError: naming every key that is neither a request field, a
+        TrainingArgumentsError: two keys set one field to different values (an old name and its new
+            one, e.g. ``evaluation_strategy`` and ``eval_strategy``); or naming every key that is neither a request field, a
             ``TrainingArguments`` field of this transformers version, nor a known legacy name.
     """
     known = training_argument_names()
     values: dict[str, Any] = {}
+    given_as: dict[str, str] = {}  # today's name → the request's key that set it
     notes: list[str] = []
     tokenizer: str | None = None
     unknown: list[str] = []
+
+    def put(key: str, field: str, value: Any) -> None:
+        if field in values and values[field] != value:
+            raise TrainingArgumentsError(
+                f"{given_as[field]} and {key} both set {field} (its name in this transformers version), "
+                f"to {values[field]!r} and {value!r}: give one of them")
+        values[field], given_as[field] = value, key
+
     for key, value in keys.items():
         if key in TOKENIZER_KEYS:
             tokenizer = str(value)
         elif key == "group_by_length":
-            values["train_sampling_strategy"] = "group_by_length" if value else "random"
+            put(key, "train_sampling_strategy", "group_by_length" if value else "random")
             notes.append(f"group_by_length={value} → train_sampling_strategy={values['train_sampling_strategy']!r}")
         elif key == "warmup_ratio":
-            values["warmup_steps"] = _warmup_share(value)
-            notes.append("warmup_ratio → warmup_steps")
+            share = _warmup_share(value)
+            if "warmup_steps" in keys:  # transformers 4: warmup_steps overrides warmup_ratio
+                notes.append("warmup_ratio ignored: warmup_steps is given, and wins as in transformers 4")
+            else:
+                put(key, "warmup_steps", share)
+                notes.append("warmup_ratio → warmup_steps")
         elif key in RENAMED:
-            values[RENAMED[key]] = value
+            put(key, RENAMED[key], value)
             notes.append(f"{key} → {RENAMED[key]}")
         elif key in OBSOLETE:
             notes.append(f"{key} ignored: no longer a TrainingArguments field ({OBSOLETE[key]})")
         elif key in known:
-            values[key] = value
+            put(key, key, value)
         else:
             unknown.append(key)
     if unknown:
