@@ -93,20 +93,30 @@ def packaged_minilm() -> Path:
     return Path(spec.origin).parent / "model"
 
 
-def fresh_classifier(model_dir: Path, seed: int, options: dict | None = None, *, ours: bool = False):
-    """The same starting point for every recipe: pretrained encoder, classifier head from ``seed``;
-    ``ours``: loaded as the TuningOperation loads it (``load_classifier``, with ``options``)."""
+def _seeded_quietly(seed: int) -> None:
+    """Every recipe starts alike: the classifier head drawn from ``seed``, transformers' load
+    reports (the "newly initialized" warning, progress bars) off."""
     import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
     from transformers.utils import logging as transformers_logging
 
-    transformers_logging.set_verbosity_error()  # the "classifier newly initialized" report
+    transformers_logging.set_verbosity_error()
     transformers_logging.disable_progress_bar()
     torch.manual_seed(seed)
-    if ours:
-        return load_classifier(model_dir, 5, options)
+
+
+def seed_classifier(model_dir: Path, seed: int):
+    """The pretrained encoder with a new head, loaded as the seed loaded it."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    _seeded_quietly(seed)
     model = AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=5)
     return model, AutoTokenizer.from_pretrained(model_dir)
+
+
+def our_classifier(model_dir: Path, seed: int, options: dict | None = None):
+    """The same, loaded as the TuningOperation loads it (``load_classifier``, with ``options``)."""
+    _seeded_quietly(seed)
+    return load_classifier(model_dir, 5, options)
 
 
 def request_fields(args: argparse.Namespace, seed: int) -> dict:
@@ -120,7 +130,7 @@ def run_seed_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int
     import torch
     from transformers import PrinterCallback, Trainer, TrainingArguments
 
-    model, tokenizer = fresh_classifier(model_dir, seed)
+    model, tokenizer = seed_classifier(model_dir, seed)
     cpu_started = cpu_time()
     with EnergyMeter(args.country) as meter:
         started = time.perf_counter()
@@ -163,7 +173,7 @@ def run_our_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int,
 
     # the model's own attention dropout, named as a setting names it (which keeps it on)
     options = attention_dropout(AutoConfig.from_pretrained(model_dir)) if recipe == "dropout" else None
-    model, tokenizer = fresh_classifier(model_dir, seed, options, ours=True)
+    model, tokenizer = our_classifier(model_dir, seed, options)
     tuning = {}
     if recipe.startswith("buckets"):
         tuning["batches_per_bucket"] = int(recipe.removeprefix("buckets"))
@@ -252,6 +262,10 @@ def main(argv: list[str] | None = None) -> int:
         numbered = any(name.startswith(p) and name[len(p):].isdigit() for p in ("buckets", "warmup"))
         if name not in ("seed", "ours", "random", "dropout") and not numbered:
             parser.error(f"--recipes: unknown recipe {name!r} (seed, ours, random, dropout, bucketsN, warmupN)")
+        if name.startswith("warmup") and int(name.removeprefix("warmup")) >= 100:
+            parser.error(f"--recipes: {name}: the warmup is a percentage of the steps, below 100")
+        if name.startswith("buckets") and int(name.removeprefix("buckets")) < 1:
+            parser.error(f"--recipes: {name}: a bucket holds at least one batch")
     if args.summarize:
         saved = [Result(**{name: run[name] for name in Result.__dataclass_fields__})
                  for run in (json.loads(line) for path in args.summarize for line in path.read_text().splitlines()

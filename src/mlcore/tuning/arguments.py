@@ -57,9 +57,10 @@ def map_legacy_names(keys: Mapping[str, Any]) -> MappedArguments:
     ``group_by_length: true`` becomes ``train_sampling_strategy="group_by_length"`` (``false``: ``"random"``).
 
     Raises:
-        TrainingArgumentsError: two keys set one field to different values (an old name and its new
-            one, e.g. ``evaluation_strategy`` and ``eval_strategy``); or naming every key that is neither a request field, a
-            ``TrainingArguments`` field of this transformers version, nor a known legacy name.
+        TrainingArgumentsError: two keys set one field to different values (an old name and its
+            new one, e.g. ``evaluation_strategy`` and ``eval_strategy``); or naming every key that is
+            neither a request field, a ``TrainingArguments`` field of this transformers version, nor
+            a known legacy name.
     """
     known = training_argument_names()
     values: dict[str, Any] = {}
