@@ -9,7 +9,8 @@ rotating the order) so the other load on the machine hits every path alike:
 * HTTP:     ``POST /api/iop/test`` on ``iophost start`` in a subprocess (keep-alive client).
 
 for ``text-classification`` (an answer of a few bytes) and ``feature-extraction`` (one vector
-per token: hundreds of KB of JSON). Prints p50/p99 of each path and its ratio to direct.
+per token: hundreds of KB of JSON). Prints p50/p99 of each path, the ratio of each to the direct
+call's, and text by text the median ratio and the median milliseconds the path adds.
 
 Then throughput under load: ``--clients`` concurrent HTTP clients classify the texts through an
 MLOperation without batching and through one with ``batch_size`` = clients (rounds alternate
@@ -88,11 +89,16 @@ def item_line(name: str, model: Path, task: str, **extra: str) -> str:
 
 
 def summary(measured: list[float], direct: list[float] | None = None) -> dict[str, float]:
+    """p50/p99 of a path, and against the direct call: the ratios of its p50 and p99 to the direct
+    call's; and, text by text (the same text through both), the median ratio and the median
+    milliseconds added, which the spread of the texts' lengths does not move from run to run."""
     p50, p99 = percentile(measured, 0.5), percentile(measured, 0.99)
     figures = {"p50_ms": round(p50, 2), "p99_ms": round(p99, 2)}
     if direct is not None:
         figures["p50_ratio"] = round(p50 / percentile(direct, 0.5), 3)
         figures["p99_ratio"] = round(p99 / percentile(direct, 0.99), 3)
+        figures["paired_p50_ratio"] = round(percentile([m / d for m, d in zip(measured, direct, strict=True)], 0.5), 3)
+        figures["added_p50_ms"] = round(percentile([m - d for m, d in zip(measured, direct, strict=True)], 0.5), 2)
     return figures
 
 
