@@ -237,6 +237,23 @@ def print_summary(results: list[Result], recipes: list[str]) -> None:
                 for name, label in (("accuracy", "accuracy"), ("f1_macro", "macro F1"))]
         pair = f"{reference}/{recipe}" if reference == "seed" else f"{recipe}/{reference}"
         print(f"{pair}: {', '.join(ratios)}; {recipe} - {reference}: {', '.join(gaps)}")
+        print_paired(results, reference, recipe)
+
+
+def print_paired(results: list[Result], reference: str, recipe: str) -> None:
+    """``recipe`` - ``reference`` seed by seed (same split and head, so the split's luck cancels out):
+    the differences, their mean and its standard error, when two seeds or more ran both."""
+    by_seed = {(r.recipe, r.seed): r for r in results}
+    seeds = sorted(s for (name, s) in by_seed if name == recipe and (reference, s) in by_seed)
+    if len(seeds) < 2:
+        return
+    parts = []
+    for name, label in (("accuracy", "accuracy"), ("f1_macro", "macro F1")):
+        gaps = [getattr(by_seed[recipe, s], name) - getattr(by_seed[reference, s], name) for s in seeds]
+        error = statistics.stdev(gaps) / len(gaps) ** 0.5
+        parts.append(f"{label} {statistics.fmean(gaps):+.3f} ± {error:.3f} "
+                     f"({', '.join(f'{gap:+.3f}' for gap in gaps)})")
+    print(f"  seed by seed over {seeds}, mean ± standard error: {'; '.join(parts)}")
 
 
 def main(argv: list[str] | None = None) -> int:
