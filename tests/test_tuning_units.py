@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from mlcore.tuning import NoTemporaryModelError, TrainingArgumentsError, promote, rollback
+from mlcore.tuning.advice import advise
 from mlcore.tuning.arguments import map_legacy_names, plan_arguments, seed_batch_size
 from mlcore.tuning.errors import LabelError, TrainRequestError
 from mlcore.tuning.model_versions import exchange, list_versions, save_temporary
@@ -243,3 +244,19 @@ def test_a_classifier_trains_without_attention_dropout_and_is_saved_with_its_own
     # a setting that names it (a TuningOperation %settings line) keeps it on
     kept, _ = load_classifier(folder, 5, {"attention_probs_dropout_prob": 0.2})
     assert kept.bert.encoder.layer[0].attention.self.dropout.p == 0.2
+
+
+def test_the_advice_says_when_the_test_rows_are_too_few_to_tell_the_models_apart():
+    # the seed's request tests on 4 rows: one row more right is 0.25 of accuracy
+    close = advise({"accuracy": 0.5, "f1_macro": 0.2}, {"accuracy": 0.75, "f1_macro": 0.4}, test_rows=4,
+                   folder="temp-m", learning_rate=1e-4)
+    assert close.startswith("The new model scored better on the 4 test rows (accuracy 0.750 against 0.500")
+    assert "on 4 test rows a difference under about 0.48 can be chance" in close
+    assert close.endswith("send an OverrideRequest to keep the new model.")
+    worse = advise({"accuracy": 0.56, "f1_macro": 0.3}, {"accuracy": 0.54, "f1_macro": 0.3}, test_rows=300,
+                   folder="temp-m", learning_rate=1e-4)
+    assert "on 300 test rows a difference under about 0.06 can be chance" in worse
+    assert "do not send an OverrideRequest" in worse
+    clear = advise({"accuracy": 0.12, "f1_macro": 0.05}, {"accuracy": 0.55, "f1_macro": 0.27}, test_rows=300,
+                   folder="temp-m", learning_rate=1e-4)
+    assert "can be chance" not in clear and "send an OverrideRequest to keep the new model" in clear
