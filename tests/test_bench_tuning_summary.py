@@ -1,0 +1,32 @@
+"""``bench/tuning.py --summarize``: the figures a comparison is decided on, from saved runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _run(recipe: str, seed: int, accuracy: float, f1_macro: float, cpu: float) -> dict:
+    return {"recipe": recipe, "seed": seed, "seconds": cpu, "cpu_seconds": cpu, "energy_kwh": cpu * 1e-6,
+            "old_accuracy": 0.1, "accuracy": accuracy, "f1_macro": f1_macro, "f1": accuracy - 0.1,
+            "train_rows": 1200, "test_rows": 300, "rows": 1500, "epochs": 1.0}
+
+
+def test_summarize_prints_means_ratios_and_the_seed_by_seed_differences(tmp_path: Path):
+    saved = tmp_path / "runs.jsonl"
+    runs = [_run("seed", 42, 0.55, 0.27, 1200.0), _run("ours", 42, 0.56, 0.28, 200.0),
+            _run("seed", 43, 0.56, 0.28, 1300.0), _run("ours", 43, 0.52, 0.25, 250.0),
+            _run("seed", 44, 0.54, 0.26, 1250.0), _run("ours", 44, 0.55, 0.26, 300.0)]
+    saved.write_text("".join(json.dumps(run) + "\n" for run in runs))
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "tuning.py"), "--summarize", str(saved)],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "mean ± std over seeds [42, 43, 44]" in out
+    assert "seed/ours: time 5.00x, CPU time 5.00x, energy 5.00x" in out
+    assert "ours - seed: accuracy -0.007 (seed std 0.010, ours std 0.021)" in out
+    # differences +0.01, -0.04, +0.01: mean -0.007, standard error 0.017
+    assert ("seed by seed over [42, 43, 44], mean ± standard error: accuracy -0.007 ± 0.017 "
+            "(+0.010, -0.040, +0.010)") in out
