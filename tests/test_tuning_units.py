@@ -47,6 +47,14 @@ def test_warmup_steps_wins_over_warmup_ratio_as_in_transformers_4(first_steps):
     mapped = map_legacy_names(keys)
     assert mapped.values == {"warmup_steps": 7}
     assert any("warmup_ratio ignored" in note for note in mapped.notes)
+    # warmup_steps 0 (its default) leaves the ratio in force, as in transformers 4
+    assert map_legacy_names({**keys, "warmup_steps": 0}).values == {"warmup_steps": 0.2}
+
+
+def test_tokenizer_and_processing_class_naming_different_folders_are_refused():
+    with pytest.raises(TrainingArgumentsError, match="tokenizer and processing_class name different tokenizers"):
+        map_legacy_names({"tokenizer": "a", "processing_class": "b"})
+    assert map_legacy_names({"tokenizer": "a", "processing_class": "a"}).tokenizer == "a"
 
 
 def test_an_old_name_and_its_new_one_with_different_values_are_refused_both_named():

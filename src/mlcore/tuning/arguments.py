@@ -76,19 +76,26 @@ def map_legacy_names(keys: Mapping[str, Any]) -> MappedArguments:
                 f"to {values[field]!r} and {value!r}: give one of them")
         values[field], given_as[field] = value, key
 
+    # transformers 4: warmup_steps above 0 overrides warmup_ratio; 0 (its default) leaves it the say
+    ratio_wins = "warmup_ratio" in keys and not _some_steps(keys.get("warmup_steps", 0))
     for key, value in keys.items():
         if key in TOKENIZER_KEYS:
+            if tokenizer is not None and tokenizer != str(value):
+                raise TrainingArgumentsError(f"tokenizer and processing_class name different tokenizers "
+                                             f"({tokenizer!r} and {str(value)!r}): give one of them")
             tokenizer = str(value)
+        elif key == "warmup_steps" and ratio_wins:
+            notes.append("warmup_steps=0 ignored: warmup_ratio is given, and applies as in transformers 4")
         elif key == "group_by_length":
             put(key, "train_sampling_strategy", "group_by_length" if value else "random")
             notes.append(f"group_by_length={value} → train_sampling_strategy={values['train_sampling_strategy']!r}")
         elif key == "warmup_ratio":
             share = _warmup_share(value)
-            if "warmup_steps" in keys:  # transformers 4: warmup_steps overrides warmup_ratio
-                notes.append("warmup_ratio ignored: warmup_steps is given, and wins as in transformers 4")
-            else:
+            if ratio_wins:
                 put(key, "warmup_steps", share)
                 notes.append("warmup_ratio → warmup_steps")
+            else:
+                notes.append("warmup_ratio ignored: warmup_steps is given, and wins as in transformers 4")
         elif key in RENAMED:
             put(key, RENAMED[key], value)
             notes.append(f"{key} → {RENAMED[key]}")
@@ -104,6 +111,14 @@ def map_legacy_names(keys: Mapping[str, Any]) -> MappedArguments:
             f"transformers.TrainingArguments in this version nor a legacy name of one; the request's own keys "
             f"are columns, table, limit, p_of_train, processes")
     return MappedArguments(values=values, tokenizer=tokenizer, notes=tuple(notes))
+
+
+def _some_steps(value: Any) -> bool:
+    """``warmup_steps`` asks for a warmup (anything but 0; a value that is not a number is refused later)."""
+    try:
+        return float(value) != 0
+    except (TypeError, ValueError):
+        return True
 
 
 def _warmup_share(value: Any) -> float:
