@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import TrainingArgumentsError
+from .errors import TrainingArgumentsError, TrainRequestError
 from .validation import real_number
 
 #: Names transformers 4.x accepted and 5.x renamed: old → new.
@@ -116,8 +116,8 @@ def map_legacy_names(keys: Mapping[str, Any]) -> MappedArguments:
 def _some_steps(value: Any) -> bool:
     """``warmup_steps`` asks for a warmup (anything but 0; a value that is not a number is refused later)."""
     try:
-        return float(value) != 0
-    except (TypeError, ValueError):
+        return real_number("warmup_steps", value) != 0
+    except TrainRequestError:
         return True
 
 
