@@ -12,6 +12,11 @@ for ``text-classification`` (an answer of a few bytes) and ``feature-extraction`
 per token: hundreds of KB of JSON). Prints p50/p99 of each path, the ratio of each to the direct
 call's, and text by text the median ratio and the median milliseconds the path adds.
 
+A fourth path in the same rotation, ``floor``, posts the same request to a bare ASGI app on
+uvicorn that answers as many bytes as the host's HTTP answer to that text (``http_floor.py``):
+what any Python web server costs on this machine. ``http_added_less_floor_p50_ms`` is, text by
+text, the median of what HTTP adds to the direct call less what the floor took.
+
 Then throughput under load: ``--clients`` concurrent HTTP clients classify the texts through an
 MLOperation without batching and through one with ``batch_size`` = clients (rounds alternate
 between the two); prints messages/s of each and the ratio.
@@ -45,6 +50,7 @@ for _path in (ROOT / "src", ROOT / "src" / "python", ROOT / "bench"):
     sys.path.insert(0, str(_path))
 
 from host_overhead import KeepAliveClient, percentile, start_host, test_request  # noqa: E402
+from http_floor import floor_request, start_floor  # noqa: E402
 
 from iophost import worker_process  # noqa: E402
 
@@ -122,7 +128,11 @@ def write_settings(path: Path, items: list[str]) -> Path:
     return path
 
 
-def latency(folder: Path, model: Path, texts: list[str], warm_up: int, port: int) -> dict[str, dict]:
+def payload(item: str, text: str) -> bytes:
+    return json.dumps({"target": item, "classname": CLASSNAME, "body": {"inputs": text, "truncation": True}}).encode()
+
+
+def latency(folder: Path, model: Path, texts: list[str], warm_up: int, port: int, floor_port: int) -> dict[str, dict]:
     from transformers import pipeline
 
     settings = write_settings(folder / "internal.py", [item_line(item, model, task) for task, item in TASKS.items()])
@@ -136,20 +146,31 @@ def latency(folder: Path, model: Path, texts: list[str], warm_up: int, port: int
             client = KeepAliveClient(port, b"")  # after the load: the server closes a connection idle 5 s
 
             def over_http(text: str, item: str = item, client: KeepAliveClient = client) -> bytes:
-                payload = {"target": item, "classname": CLASSNAME, "body": {"inputs": text, "truncation": True}}
-                return client.call(test_request(port, json.dumps(payload).encode()))
+                return client.call(test_request(port, payload(item, text)))
 
             def internal(text: str, item: str = item) -> object:
                 return host.call(item, CLASSNAME, {"inputs": text, "truncation": True})
 
+            # The floor answers each text with as many bytes as the host's HTTP answer to it.
+            answer_sizes = {text: len(over_http(text)) for text in texts}
+            floor_client = KeepAliveClient(floor_port, b"")
+
+            def floor(text: str, item: str = item, client: KeepAliveClient = floor_client,
+                      sizes: dict[str, int] = answer_sizes) -> bytes:
+                return client.call(floor_request(floor_port, sizes[text], payload(item, text)))
+
             paths = {"direct": lambda text, direct=direct: direct(text, truncation=True), "internal": internal,
-                     "http": over_http}
+                     "http": over_http, "floor": floor}
             answer = json.loads(json.loads(over_http(texts[0]))["body"])
             measured = interleaved(paths, texts, warm_up)
+            http_less_floor = [h - d - f for h, d, f in zip(measured["http"], measured["direct"], measured["floor"],
+                                                            strict=True)]
             report[task] = {"answer_bytes": len(json.dumps(answer, separators=(",", ":"))),
                             "direct": summary(measured["direct"]),
                             "internal": summary(measured["internal"], measured["direct"]),
-                            "http": summary(measured["http"], measured["direct"])}
+                            "http": summary(measured["http"], measured["direct"]),
+                            "floor": {**summary(measured["floor"]),
+                                      "http_added_less_floor_p50_ms": round(percentile(http_less_floor, 0.5), 2)}}
         return report
     finally:
         host.close()
@@ -163,8 +184,7 @@ def load(port: int, item: str, texts: list[str], clients: int) -> tuple[int, flo
     def classify(text: str) -> bytes:
         if not hasattr(local, "client"):
             local.client = KeepAliveClient(port, b"")
-        payload = {"target": item, "classname": CLASSNAME, "body": {"inputs": text, "truncation": True}}
-        return local.client.call(test_request(port, json.dumps(payload).encode()))
+        return local.client.call(test_request(port, payload(item, text)))
 
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
@@ -207,13 +227,15 @@ def main() -> None:
         items.append(item_line(BATCHED, model, "text-classification", batch_size=str(args.clients), batch_wait_ms="5"))
     settings = write_settings(folder / "settings.py", items)
     server, port = start_host(settings, folder / "http", [*TASKS.values(), BATCHED][:len(items)])
+    floor_server, floor_port = start_floor()
     try:
         report = {"cpus": os.cpu_count(), "data": str(data), "texts": len(texts),
-                  "latency": latency(folder, model, texts, args.warm_up, port),
+                  "latency": latency(folder, model, texts, args.warm_up, port, floor_port),
                   "throughput": throughput(port, texts, args.clients) if args.clients else None}
     finally:
-        server.terminate()
-        server.wait(30)
+        for process in (server, floor_server):
+            process.terminate()
+            process.wait(30)
         shutil.rmtree(folder, ignore_errors=True)
     print(json.dumps(report, indent=2))
 
