@@ -167,6 +167,12 @@ def run_seed_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int
                   new["eval_accuracy"], new["eval_f1_macro"], new["eval_f1"], len(train_index), len(test_index))
 
 
+def recipe_number(recipe: str, prefix: str) -> int | None:
+    """N of a numbered recipe ``<prefix>N`` (``buckets8``: 8); None when ``recipe`` is not one."""
+    number = recipe.removeprefix(prefix)
+    return int(number) if recipe.startswith(prefix) and number.isdigit() else None
+
+
 def run_our_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int, work: Path, recipe: str) -> Result:
     """Ours: the TuningOperation's code path, from the SQL table to ``temp-<name>``."""
     from transformers import AutoConfig
@@ -175,15 +181,15 @@ def run_our_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int,
     options = attention_dropout(AutoConfig.from_pretrained(model_dir)) if recipe == "dropout" else None
     model, tokenizer = our_classifier(model_dir, seed, options)
     tuning = {}
-    if recipe.startswith("buckets"):
-        tuning["batches_per_bucket"] = int(recipe.removeprefix("buckets"))
+    if (batches := recipe_number(recipe, "buckets")) is not None:
+        tuning["batches_per_bucket"] = batches
     config = TuningConfig(model_root=work, model_name="minilm", seed=seed, country_iso_code=args.country,
                           progress_every_s=30, **tuning)
     fields = request_fields(args, seed)
     if recipe == "random":
         fields["train_sampling_strategy"] = "random"
-    if recipe.startswith("warmup"):
-        fields["warmup_steps"] = int(recipe.removeprefix("warmup")) / 100
+    if (percent := recipe_number(recipe, "warmup")) is not None:
+        fields["warmup_steps"] = percent / 100
     cpu_started = cpu_time()
     outcome = train_from_table(engine, fields, config, lambda line: logging.getLogger("ours").info(line),
                                model=model, tokenizer=tokenizer)
@@ -276,12 +282,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     recipes = [name.strip() for name in args.recipes.split(",") if name.strip()]
     for name in recipes:
-        numbered = any(name.startswith(p) and name[len(p):].isdigit() for p in ("buckets", "warmup"))
-        if name not in ("seed", "ours", "random", "dropout") and not numbered:
+        percent, batches = recipe_number(name, "warmup"), recipe_number(name, "buckets")
+        if name not in ("seed", "ours", "random", "dropout") and percent is None and batches is None:
             parser.error(f"--recipes: unknown recipe {name!r} (seed, ours, random, dropout, bucketsN, warmupN)")
-        if name.startswith("warmup") and int(name.removeprefix("warmup")) >= 100:
+        if percent is not None and percent >= 100:
             parser.error(f"--recipes: {name}: the warmup is a percentage of the steps, below 100")
-        if name.startswith("buckets") and int(name.removeprefix("buckets")) < 1:
+        if batches is not None and batches < 1:
             parser.error(f"--recipes: {name}: a bucket holds at least one batch")
     if args.summarize:
         saved = [Result(**{name: run[name] for name in Result.__dataclass_fields__})

@@ -30,3 +30,18 @@ def test_summarize_prints_means_ratios_and_the_seed_by_seed_differences(tmp_path
     # differences +0.01, -0.04, +0.01: mean -0.007, standard error 0.017
     assert ("seed by seed over [42, 43, 44], mean ± standard error: accuracy -0.007 ± 0.017 "
             "(+0.010, -0.040, +0.010)") in out
+
+
+def test_recipes_the_bench_cannot_run_are_refused_by_name(tmp_path: Path):
+    saved = tmp_path / "runs.jsonl"
+    saved.write_text(json.dumps(_run("ours", 42, 0.56, 0.28, 200.0)) + "\n")
+    refusals = {"warmup100": "warmup100: the warmup is a percentage of the steps, below 100",
+                "buckets0": "buckets0: a bucket holds at least one batch",
+                "bucketsx": "unknown recipe 'bucketsx'"}
+    for recipe, error in refusals.items():
+        done = subprocess.run([sys.executable, str(ROOT / "bench" / "tuning.py"), "--recipes", f"ours,{recipe}",
+                               "--summarize", str(saved)], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2 and error in done.stderr, (recipe, done.stderr)
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "tuning.py"), "--recipes", "ours,warmup10,buckets8",
+                           "--summarize", str(saved)], capture_output=True, text=True, timeout=120, check=True)
+    assert "ours" in done.stdout
