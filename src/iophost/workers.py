@@ -201,7 +201,8 @@ class _Worker:
         parent_end, child_end = self.pool.context.Pipe()
         for end in (parent_end, child_end):
             _widen(end)
-        self._process = self.pool.context.Process(target=worker_process.run, args=(self.pool.spec, child_end),
+        self._process = self.pool.context.Process(target=worker_process.run,
+                                                  args=(self.pool.spec, child_end, len(self.pool.workers)),
                                                   name=f"iophost {self.pool.spec.item}", daemon=True)
         self._process.start()
         child_end.close()

@@ -48,6 +48,18 @@ def test_a_worker_lets_its_idle_openmp_threads_sleep_soon_unless_the_environment
         assert os.environ.get("GOMP_SPINCOUNT") == ("5" if name == "GOMP_SPINCOUNT" else None)
 
 
+def test_each_worker_of_a_pool_gets_its_share_of_the_cores_for_openmp_unless_the_environment_says(
+        host: Host, monkeypatch):
+    # two workers of one thread per core each, on two cores: 3.5x fewer messages/s (docs/serving.md)
+    given = os.environ.get("OMP_NUM_THREADS")
+    share = given or str(max(1, worker_process.available_cores() // 2))
+    assert host.call("Echo", ECHO, {"text": "env:OMP_NUM_THREADS"})[1].response_body["text"] == share
+    assert host.call("One", ECHO, {"text": "env:OMP_NUM_THREADS"})[1].response_body["text"] == (given or "")
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")  # the user's choice stands
+    worker_process.share_cores(2)
+    assert os.environ["OMP_NUM_THREADS"] == "3"
+
+
 def test_messages_beyond_the_pool_wait_in_the_queue_and_all_complete_in_order(host: Host):
     sent = [host.send("One", ECHO, {"text": str(n), "delay": 0.1}) for n in range(4)]
     assert host.backlog("One") >= 2, "one message in the worker, the others queued"
