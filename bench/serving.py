@@ -110,6 +110,12 @@ def summary(measured: list[float], direct: list[float] | None = None) -> dict[st
     return figures
 
 
+def rotated(names: list[str], turn: int) -> list[str]:
+    """``names`` starting ``turn`` places on, so each comes first (and last) in its turn."""
+    shift = turn % len(names)
+    return names[shift:] + names[:shift]
+
+
 def interleaved(paths: dict[str, Callable[[str], object]], texts: list[str], warm_up: int) -> dict[str, list[float]]:
     """Each text through every path in turn (the order rotating); milliseconds per call by path."""
     names = list(paths)
@@ -118,7 +124,7 @@ def interleaved(paths: dict[str, Callable[[str], object]], texts: list[str], war
             paths[name](text)
     measured: dict[str, list[float]] = {name: [] for name in names}
     for index, text in enumerate(texts):
-        for name in names[index % len(names):] + names[:index % len(names)]:
+        for name in rotated(names, index):
             started = time.perf_counter()
             paths[name](text)
             measured[name].append((time.perf_counter() - started) * 1000)
@@ -202,10 +208,9 @@ def throughput(port: int, texts: list[str], clients: int, rounds: int = 4) -> di
     for item in totals:  # warm up
         load(port, item, texts[:clients * 2], clients)
     share = max(len(texts) // rounds, clients)
-    names = list(totals)
     for index in range(rounds):
         chunk = texts[(index * share) % len(texts):][:share] or texts[:share]
-        for item in names[index % len(names):] + names[:index % len(names)]:
+        for item in rotated(list(totals), index):
             count, seconds = load(port, item, chunk, clients)
             totals[item][0] += count
             totals[item][1] += seconds

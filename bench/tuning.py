@@ -53,6 +53,8 @@ SEED_MAX_LENGTH = 512
 #: What is averaged over the seeds, and how it is printed.
 FIGURES = {"seconds": "wall s", "cpu_seconds": "CPU s", "energy_kwh": "energy kWh", "accuracy": "accuracy",
            "f1_macro": "macro F1", "f1": "weighted F1"}
+#: The scores two recipes are compared on.
+SCORES = ("accuracy", "f1_macro")
 
 
 @dataclass
@@ -238,9 +240,8 @@ def print_summary(results: list[Result], recipes: list[str]) -> None:
         ratios = [f"{label} {costly[name][0] / cheap[name][0]:.2f}x" for name, label in
                   (("seconds", "time"), ("cpu_seconds", "CPU time"), ("energy_kwh", "energy"))
                   if costly[name] and cheap[name] and cheap[name][0]]
-        gaps = [f"{label} {other[name][0] - base[name][0]:+.3f} ({reference} std {base[name][1]:.3f}, "
-                f"{recipe} std {other[name][1]:.3f})"
-                for name, label in (("accuracy", "accuracy"), ("f1_macro", "macro F1"))]
+        gaps = [f"{FIGURES[name]} {other[name][0] - base[name][0]:+.3f} ({reference} std {base[name][1]:.3f}, "
+                f"{recipe} std {other[name][1]:.3f})" for name in SCORES]
         pair = f"{reference}/{recipe}" if reference == "seed" else f"{recipe}/{reference}"
         print(f"{pair}: {', '.join(ratios)}; {recipe} - {reference}: {', '.join(gaps)}")
         print_paired(results, reference, recipe)
@@ -254,10 +255,10 @@ def print_paired(results: list[Result], reference: str, recipe: str) -> None:
     if len(seeds) < 2:
         return
     parts = []
-    for name, label in (("accuracy", "accuracy"), ("f1_macro", "macro F1")):
+    for name in SCORES:
         gaps = [getattr(by_seed[recipe, s], name) - getattr(by_seed[reference, s], name) for s in seeds]
         error = statistics.stdev(gaps) / len(gaps) ** 0.5
-        parts.append(f"{label} {statistics.fmean(gaps):+.3f} ± {error:.3f} "
+        parts.append(f"{FIGURES[name]} {statistics.fmean(gaps):+.3f} ± {error:.3f} "
                      f"({', '.join(f'{gap:+.3f}' for gap in gaps)})")
     print(f"  seed by seed over {seeds}, mean ± standard error: {'; '.join(parts)}")
 
