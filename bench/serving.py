@@ -61,7 +61,8 @@ worker_process.spin_briefly()
 
 from iophost.host import Host  # noqa: E402
 from iophost.store import MessageStore  # noqa: E402
-from mlcore.reviews_loader import DEFAULT_DATASET, LoadReport, read_review_file  # noqa: E402
+from mlcore.layout import default_dataset  # noqa: E402
+from mlcore.reviews_loader import LoadReport, read_review_file  # noqa: E402
 
 TASKS = {"text-classification": "Classify", "feature-extraction": "Embed"}
 BATCHED = "Classify batched"
@@ -222,13 +223,13 @@ def throughput(port: int, texts: list[str], clients: int, rounds: int = 4) -> di
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATASET, help="reviews file (ReviewLabel;ReviewText)")
+    parser.add_argument("--data", type=Path, default=default_dataset(), help="reviews file (ReviewLabel;ReviewText)")
     parser.add_argument("--texts", type=int, default=200)
     parser.add_argument("--warm-up", type=int, default=10)
     parser.add_argument("--model", type=Path, help="model folder (default: the packaged all-MiniLM-L6-v2)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients of the throughput run (0: skip it)")
     args = parser.parse_args()
-    data = args.data if args.data.exists() else DEFAULT_DATASET
+    data = args.data if args.data.exists() else default_dataset()
     texts = review_texts(data, args.texts)
     model = args.model or packaged_minilm()
     folder = Path(tempfile.mkdtemp(prefix="iophost-serving-"))

@@ -41,7 +41,8 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from mlcore.database import create_db_engine  # noqa: E402
 from mlcore.energy import EnergyMeter  # noqa: E402
-from mlcore.reviews_loader import DEFAULT_DATASET, LoadReport, load_reviews, read_review_file  # noqa: E402
+from mlcore.layout import default_dataset  # noqa: E402
+from mlcore.reviews_loader import LoadReport, load_reviews, read_review_file  # noqa: E402
 from mlcore.tuning import TuningConfig, train_from_table  # noqa: E402
 from mlcore.tuning.arguments import seed_batch_size  # noqa: E402
 from mlcore.tuning.loading import attention_dropout, load_classifier  # noqa: E402
@@ -266,7 +267,7 @@ def print_paired(results: list[Result], reference: str, recipe: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", type=Path, default=None, help="model folder (default: packaged all-MiniLM-L6-v2)")
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATASET, help="ReviewLabel;ReviewText file")
+    parser.add_argument("--data", type=Path, default=default_dataset(), help="ReviewLabel;ReviewText file")
     parser.add_argument("--rows", type=int, default=None, help="rows to use, the first N of the file (default: all)")
     parser.add_argument("--seeds", type=int, default=1, help="runs per recipe, seeds 42, 43, ... (split, head, order)")
     parser.add_argument("--first-seed", type=int, default=42, help="the first seed (runs split across processes)")

@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from mlcore.database import create_db_engine, review_table
-from mlcore.reviews_loader import DEFAULT_DATASET, main
+from mlcore.layout import default_dataset
+from mlcore.reviews_loader import main
 
 SAMPLE = (
     "ReviewLabel;ReviewText\n"
@@ -59,7 +60,7 @@ def test_loads_valid_rows_reports_malformed_lines_and_is_idempotent(db_url, tmp_
 
 def test_project_dataset_loads_completely(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'iris.sqlite'}"
-    assert main(["--db", url, "--file", str(DEFAULT_DATASET)]) == 0
+    assert main(["--db", url, "--file", str(default_dataset())]) == 0
     assert "0 malformed lines skipped" in capsys.readouterr().out
     rows = _rows(url)
     assert len(rows) >= 300

@@ -14,8 +14,8 @@ import bo
 from components import call, started
 from hub_server import HubRepo
 from mlcore.database import create_db_engine, review_table
+from mlcore.layout import default_dataset
 from mlcore.pipelines import ModelLoadError
-from mlcore.reviews_loader import DEFAULT_DATASET
 from msg import TrainResponse
 from tuning_fixtures import SEED_TRAIN_BODY
 
@@ -47,7 +47,7 @@ def test_the_model_is_downloaded_once_and_a_fresh_database_gets_the_reviews(hub,
     loaded = [line for line in infos if line.startswith("iris.Review was missing")]
     rows = _review_count(db_url)
     assert rows > 200
-    assert loaded == [f"iris.Review was missing: created and filled from {DEFAULT_DATASET}: read {rows} reviews: "
+    assert loaded == [f"iris.Review was missing: created and filled from {default_dataset()}: read {rows} reviews: "
                       f"{rows} inserted, 0 already present, 0 malformed lines skipped"]
     response = call(op, "msg.TrainRequest", SEED_TRAIN_BODY)
     assert isinstance(response, TrainResponse) and response.rows == 20

@@ -1,6 +1,13 @@
-"""Where the ML core keeps things: folder names under the model path, the default database and the
-review table's names. One home for these conventions, read by the ML core and by the local host's
-portal (its ML pages show these folders and this table), so this module imports nothing heavy.
+"""Where the ML core keeps things: the application root, folder names under the model path, the
+default database and the review table's names. One home for these conventions, read by the ML core
+and by the local host's portal (its ML pages show these folders and this table), so this module
+imports nothing heavy.
+
+The application root holds ``misc/`` (sample image, review dataset), ``var/`` (the default SQLite
+database) and ``src/model/`` (the model cache). It is ``$SUSTAINABLE_ML_ROOT`` when set (the IRIS
+image sets ``/irisdev/app``, where its sources are), else the checkout this module belongs to. An
+installed copy of the package (``pip install --target``, as in the image) lives elsewhere, so it needs
+the variable: nothing else derives the root from a module's location.
 
 Under the model path (the ``path`` setting)::
 
@@ -19,7 +26,37 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+#: The folder the ML core's packages are imported from (``src/`` of a checkout, or an install target):
+#: the ranks of a multi-process training import ``mlcore`` from there.
+CODE_ROOT = Path(__file__).resolve().parents[1]
+#: Environment variable naming the application root.
+APP_ROOT_ENV = "SUSTAINABLE_ML_ROOT"
+
+
+def app_root() -> Path:
+    """``$SUSTAINABLE_ML_ROOT`` when set, else the checkout holding ``src/mlcore``."""
+    return Path(os.environ.get(APP_ROOT_ENV) or CODE_ROOT.parent).expanduser().resolve()
+
+
+def misc_dir() -> Path:
+    """``misc/``: the sample image(s), the only folder an image request's local path may name by default."""
+    return app_root() / "misc"
+
+
+def default_dataset() -> Path:
+    """The review file that fills ``iris.Review`` when it is missing."""
+    return misc_dir() / "dataset" / "dataset.txt"
+
+
+def default_model_root() -> Path:
+    """``src/model/``: the model cache, the ``path`` setting's default."""
+    return app_root() / "src" / "model"
+
+
+def default_sqlite_path() -> Path:
+    """``var/iris.sqlite``: the database when neither a setting nor ``$DATABASE_URL`` names one."""
+    return app_root() / "var" / "iris.sqlite"
+
 
 TEMP_PREFIX = "temp-"
 INCOMPLETE_SUFFIX = ".incomplete"
@@ -35,7 +72,6 @@ DEFAULT_TUNING_MODEL_URL = "https://huggingface.co/bert-base-cased"
 
 #: Environment variable naming the database; overrides the default SQLite file.
 DATABASE_URL_ENV = "DATABASE_URL"
-DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "iris.sqlite"
 REVIEW_SCHEMA = "iris"
 REVIEW_TABLE = "Review"
 LABEL_COLUMN = "ReviewLabel"
@@ -43,8 +79,8 @@ TEXT_COLUMN = "ReviewText"
 
 
 def default_database_url() -> str:
-    """``$DATABASE_URL`` when set, else the SQLite file ``var/iris.sqlite`` of the repository."""
-    return os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+    """``$DATABASE_URL`` when set, else the SQLite file ``var/iris.sqlite`` of the application root."""
+    return os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{default_sqlite_path()}"
 
 
 def temporary_dir(root: Path, name: str) -> Path:

@@ -16,11 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from .database import create_db_engine, default_database_url, review_table
-from .layout import REPO_ROOT
+from .layout import default_dataset
 
 log = logging.getLogger(__name__)
 
-DEFAULT_DATASET = REPO_ROOT / "misc" / "dataset" / "dataset.txt"
 YELP_DATASET = "Yelp/yelp_review_full"
 HEADER = ["ReviewLabel", "ReviewText"]
 
@@ -117,21 +116,22 @@ def load_reviews(engine: Engine, rows: Iterable[tuple[int, str]], report: LoadRe
     return report
 
 
-def ensure_reviews(engine: Engine, path: Path = DEFAULT_DATASET) -> LoadReport | None:
-    """Create ``iris.Review`` and load ``path`` into it when the table does not exist yet (what the
-    IRIS image does at build); ``None`` when it exists: its rows are the user's, never reloaded."""
+def ensure_reviews(engine: Engine, path: Path | None = None) -> LoadReport | None:
+    """Create ``iris.Review`` and load ``path`` (default: the application root's
+    ``misc/dataset/dataset.txt``) into it when the table does not exist yet (what the IRIS image does
+    at build); ``None`` when it exists: its rows are the user's, never reloaded."""
     table = review_table()
     if sa.inspect(engine).has_table(table.name, schema=table.schema):
         return None
     report = LoadReport()
-    load_reviews(engine, read_review_file(path, report), report)
+    load_reviews(engine, read_review_file(path or default_dataset(), report), report)
     return report
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="load-reviews", description=__doc__)
     parser.add_argument("--db", default=None, help=f"SQLAlchemy URL (default: {default_database_url()})")
-    parser.add_argument("--file", type=Path, default=DEFAULT_DATASET, help="the ;-separated review file")
+    parser.add_argument("--file", type=Path, default=default_dataset(), help="the ;-separated review file")
     parser.add_argument("--rows", type=int, default=0,
                         help=f"also load the first N reviews of {YELP_DATASET} (needs the network)")
     parser.add_argument("--yelp-dataset", default=YELP_DATASET, help=argparse.SUPPRESS)

@@ -28,7 +28,7 @@ from mlcore.images import (
     takes_image,
 )
 from mlcore.inference_api import DEFAULT_API_BASE, call_inference_api, resolve_key
-from mlcore.layout import DEFAULT_TUNING_MODEL_URL
+from mlcore.layout import DEFAULT_TUNING_MODEL_URL, default_model_root
 from mlcore.model_cache import ensure_model, parse_model_url
 from mlcore.pipelines import (
     AnswerLimits,
@@ -53,8 +53,8 @@ from msg import (
     TrainResponse,
 )
 
-#: ``src/model/``: the model cache, the same relative place on IRIS (/irisdev/app) and locally.
-DEFAULT_MODEL_PATH = str(Path(__file__).resolve().parents[1] / "model")
+#: ``src/model/`` of the application root (mlcore.layout): the model cache, on IRIS (/irisdev/app) and locally.
+DEFAULT_MODEL_PATH = str(default_model_root())
 
 
 def declared_settings(component: Any) -> set[str]:
@@ -269,7 +269,8 @@ class TuningOperation(BusinessOperation):
 
     def _prepare_reviews(self) -> None:
         from mlcore.database import create_db_engine
-        from mlcore.reviews_loader import DEFAULT_DATASET, ensure_reviews
+        from mlcore.layout import default_dataset
+        from mlcore.reviews_loader import ensure_reviews
 
         engine = create_db_engine(self.db_url or None)
         try:
@@ -280,7 +281,7 @@ class TuningOperation(BusinessOperation):
         finally:
             engine.dispose()
         if report is not None:
-            self.log_info(f"iris.Review was missing: created and filled from {DEFAULT_DATASET}: {report.summary()}")
+            self.log_info(f"iris.Review was missing: created and filled from {default_dataset()}: {report.summary()}")
 
     @property
     def _model_dir(self) -> Path:

@@ -1,5 +1,5 @@
-"""Download ``bert-base-cased`` into ``src/model/bert-base-cased`` ahead of time, through the model
-cache TuningOperation itself uses (it downloads the model on its first start too): a second run,
+"""Download ``bert-base-cased`` into ``src/model/bert-base-cased`` of the application root ahead of
+time, through the model cache TuningOperation itself uses (it downloads the model on its first start too): a second run,
 or the item's start, transfers nothing.
 
     python src/utils/download_bert.py [--model-url URL] [--name NAME] [--path FOLDER] [--revision REV]
@@ -13,12 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[1]
-if str(SRC) not in sys.path:
-    sys.path.insert(0, str(SRC))
-
-from mlcore.layout import DEFAULT_TUNING_MODEL, DEFAULT_TUNING_MODEL_URL  # noqa: E402  (sys.path is set above)
-from mlcore.model_cache import ModelCacheError, ensure_model  # noqa: E402
+# mlcore is installed (pip install -e . locally, into IRIS's Python path in the image)
+from mlcore.layout import DEFAULT_TUNING_MODEL, DEFAULT_TUNING_MODEL_URL, default_model_root
+from mlcore.model_cache import ModelCacheError, ensure_model
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model-url", default=DEFAULT_TUNING_MODEL_URL)
     parser.add_argument("--name", default=DEFAULT_TUNING_MODEL)
-    parser.add_argument("--path", type=Path, default=SRC / "model")
+    parser.add_argument("--path", type=Path, default=default_model_root())
     parser.add_argument("--revision", default=None)
     args = parser.parse_args(argv)
     try:

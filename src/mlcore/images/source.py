@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-#: Folder of sample images allowed by default (``misc/`` of the repository).
-DEFAULT_IMAGE_DIR = REPO_ROOT / "misc"
-#: Where the repository lives in the seed's IRIS container; its paths are mapped onto this checkout.
+from ..layout import app_root, misc_dir
+
+#: Where the application lives in the seed's IRIS container; its paths are mapped onto the application root.
 SEED_APP_ROOT = "/irisdev/app"
 
 
@@ -39,7 +38,7 @@ class ImageLimits:
 
 
 def parse_image_dirs(setting: str | None) -> list[Path]:
-    """The allowed folders: ``misc/`` of the repository plus those of a setting separated by ``,`` or ``;``.
+    """The allowed folders: ``misc/`` of the application root plus those of a setting separated by ``,`` or ``;``.
 
     Args:
         setting: the ``allowed_image_dirs`` setting's text (may be empty).
@@ -48,7 +47,7 @@ def parse_image_dirs(setting: str | None) -> list[Path]:
         Absolute folders, the default one first.
     """
     extra = [part.strip() for part in (setting or "").replace(";", ",").split(",") if part.strip()]
-    return [DEFAULT_IMAGE_DIR, *(Path(p).expanduser() for p in extra)]
+    return [misc_dir(), *(Path(p).expanduser() for p in extra)]
 
 
 def take_image_source(arguments: dict[str, Any], task: str) -> str:
@@ -77,8 +76,8 @@ def load_image(url: str, allowed_dirs: Sequence[Path] | None = None, timeout: fl
 
     Args:
         url: ``http(s)://...``, ``file://...``, or a path; a relative path is taken from the
-            repository root and the seed's ``/irisdev/app/...`` paths map onto this checkout.
-        allowed_dirs: folders local paths must be inside (default: ``misc/`` of the repository).
+            application root and the seed's ``/irisdev/app/...`` paths map onto it.
+        allowed_dirs: folders local paths must be inside (default: ``misc/`` of the application root).
         timeout: seconds to wait for a remote server.
         limits: bytes of the file or download and pixels of the image (default :class:`ImageLimits`).
 
@@ -101,7 +100,7 @@ def load_image(url: str, allowed_dirs: Sequence[Path] | None = None, timeout: fl
         text = unquote(urlsplit(text).path)
     elif scheme and len(scheme) > 1:  # "c:" is a Windows drive, not a scheme
         raise ImageSourceError(f"unsupported URL scheme {scheme!r} in {text!r}: use http(s) or a local path")
-    path = resolve_local_path(text, allowed_dirs if allowed_dirs is not None else [DEFAULT_IMAGE_DIR])
+    path = resolve_local_path(text, allowed_dirs if allowed_dirs is not None else [misc_dir()])
     try:
         size = path.stat().st_size
         if size > limits.max_bytes:
@@ -122,9 +121,9 @@ def resolve_local_path(text: str, allowed_dirs: Iterable[Path]) -> Path:
     """
     raw = Path(text).expanduser()
     if text.startswith(SEED_APP_ROOT + "/") and not raw.exists():
-        raw = REPO_ROOT / text[len(SEED_APP_ROOT) + 1:]
+        raw = app_root() / text[len(SEED_APP_ROOT) + 1:]
     elif not raw.is_absolute():
-        raw = REPO_ROOT / raw
+        raw = app_root() / raw
     path = raw.resolve()
     allowed = [Path(d).expanduser().resolve() for d in allowed_dirs]
     if not any(path.is_relative_to(folder) for folder in allowed):

@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ..layout import CODE_ROOT
 from .distributed import JOB_FILE, PIDS_DIR, PROGRESS_MARK, RESULT_FILE, die_with_parent, error_file
 from .errors import TuningError
 from .job import Trained, TrainingJob
@@ -33,11 +34,30 @@ class TrainingProcessError(TuningError):
     """A rank of a multi-process training failed (or the launcher did); no model was saved."""
 
 
+def python_executable() -> str:
+    """This interpreter; inside IRIS, whose embedded Python's ``sys.executable`` is the IRIS binary,
+    IRIS's own ``irispython`` (``$IRISINSTALLDIR/bin``, else on ``PATH``), else ``python3`` on ``PATH``.
+
+    Raises:
+        TrainingProcessError: no Python interpreter found.
+    """
+    if Path(sys.executable).name.startswith(("python", "irispython")):
+        return sys.executable
+    install = os.environ.get("IRISINSTALLDIR") or os.environ.get("ISC_PACKAGE_INSTALLDIR")
+    if install and (Path(install) / "bin" / "irispython").is_file():
+        return str(Path(install) / "bin" / "irispython")
+    found = shutil.which("irispython") or shutil.which("python3")
+    if not found:
+        raise TrainingProcessError(f"no Python to run torchrun: sys.executable is {sys.executable!r} and neither "
+                                   "irispython nor python3 is on PATH")
+    return found
+
+
 def launch_command(job_dir: Path, processes: int, options: Sequence[str] = ()) -> list[str]:
-    """``torchrun`` with this interpreter; ``--standalone`` (one machine, a free port) unless ``options``
-    name their own rendezvous."""
+    """``torchrun`` with this interpreter (:func:`python_executable`); ``--standalone`` (one machine, a
+    free port) unless ``options`` name their own rendezvous."""
     rendezvous = list(options) or ["--standalone"]
-    return [sys.executable, "-m", "torch.distributed.run", *rendezvous, f"--nproc-per-node={processes}",
+    return [python_executable(), "-m", "torch.distributed.run", *rendezvous, f"--nproc-per-node={processes}",
             "-m", "mlcore.tuning.distributed", str(job_dir)]
 
 
@@ -45,8 +65,7 @@ def _environment(processes: int) -> dict[str, str]:
     """This environment, ``mlcore`` importable by the ranks, the CPU's cores shared between the ranks
     (torchrun would give each a single thread)."""
     env = dict(os.environ)
-    source = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [source, env.get("PYTHONPATH")]))
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CODE_ROOT), env.get("PYTHONPATH")]))
     env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // processes)))
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
     return env
