@@ -3,8 +3,9 @@ keeps out, the Dockerfile's layers, the pins, and the requests the smoke command
 
 from __future__ import annotations
 
-import fnmatch
 import json
+import posixpath
+import re
 import subprocess
 import tomllib
 from importlib.metadata import version
@@ -19,14 +20,35 @@ ROOT = Path(__file__).resolve().parents[1]
 SMOKE_REQUESTS = json.loads((ROOT / "scripts" / "iris-smoke-requests.json").read_text())
 
 
+def _docker_pattern(pattern: str) -> re.Pattern[str]:
+    """A .dockerignore pattern as Docker compiles it (moby/patternmatcher): ``**`` any number of folders,
+    ``*`` and ``?`` within one name, anchored at the context's root."""
+    pattern = posixpath.normpath(pattern).lstrip("/")
+    regex, i = "^", 0
+    while i < len(pattern):
+        if pattern.startswith("**", i):
+            i += 2 + pattern.startswith("/", i + 2)
+            regex += ".*" if i >= len(pattern) else "(.*/)?"
+            continue
+        char = pattern[i]
+        regex += {"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char) if char not in "[]-^" else char)
+        i += 1
+    return re.compile(regex + "$")
+
+
 def _ignored(path: str) -> bool:
-    """Docker's rule, enough for these patterns: a path is out when it, or a folder above it, matches."""
-    patterns = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-                if line.strip() and not line.startswith("#")]
+    """Docker's rule: the last pattern matching the path, or a folder above it, decides (``!`` keeps)."""
+    lines = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
     parts = path.split("/")
     prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
-    return any(fnmatch.fnmatchcase(prefix, pattern.removeprefix("**/")) or fnmatch.fnmatchcase(prefix, pattern)
-               for prefix in prefixes for pattern in patterns)
+    ignored = False
+    for line in lines:
+        keep = line.startswith("!")
+        pattern = _docker_pattern(line.removeprefix("!"))
+        if any(pattern.match(prefix) for prefix in prefixes):
+            ignored = not keep
+    return ignored
 
 
 def _instructions() -> list[str]:
@@ -36,13 +58,16 @@ def _instructions() -> list[str]:
 
 
 @pytest.mark.parametrize("path", [".venv/bin/python", "var/iris.sqlite", "src/model/gpt2/model.safetensors",
-                                  ".git/HEAD", "test-artifacts/iris-smoke/log.txt", "src/mlcore/__pycache__/x.pyc"])
+                                  ".git/HEAD", "test-artifacts/iris-smoke/log.txt", "src/mlcore/__pycache__/x.pyc",
+                                  "src/sustainable_ml_production.egg-info/PKG-INFO", "tests/.pytest_cache/x",
+                                  "build/lib/mlcore/layout.py"])
 def test_the_build_context_keeps_environments_data_and_models_out(path):
     assert _ignored(path)
 
 
 @pytest.mark.parametrize("path", ["requirements.txt", "requirements-iris.txt", "src/python/bo.py",
-                                  "misc/dataset/dataset.txt", "iris.script", "src/iris/Python/ImageResponse.cls"])
+                                  "misc/dataset/dataset.txt", "iris.script", "src/iris/Python/ImageResponse.cls",
+                                  "src/mlcore/layout.py", "misc/000000039769.jpg"])
 def test_the_build_context_keeps_what_the_image_needs(path):
     assert not _ignored(path)
 
@@ -54,7 +79,28 @@ def test_requirements_are_installed_before_the_sources_are_copied():
     assert steps[install].startswith("RUN pip3 install") and "-r requirements-iris.txt" in steps[install]
     assert next(i for i, line in enumerate(steps) if line.startswith("COPY requirements.txt")) < install < copy_sources
     assert "--index-url https://download.pytorch.org/whl/cpu" in steps[install]
-    assert any(line.startswith("RUN pip3 install --no-deps .") for line in steps[copy_sources:])
+    assert any(line.startswith("RUN pip3 install --no-deps --target /usr/irissys/mgr/python .")
+               for line in steps[copy_sources:])
+
+
+def test_every_pip_line_names_its_target_and_no_pip_target_reaches_the_build_of_the_project():
+    # pip 24.0 (the base image's) passes PIP_TARGET on to the pip that installs the project's build
+    # requirements with --prefix, which stops with "Cannot set --home and --prefix together".
+    assert not any("PIP_TARGET=" in line for line in _instructions())
+    installs = [line for line in _instructions() if "pip3 install" in line]
+    assert len(installs) == 2 and all("--target /usr/irissys/mgr/python" in line for line in installs)
+    assert any(line.startswith("ARG PIP_VERSION=") for line in _instructions())
+
+
+def test_nothing_is_declared_twice_and_sqlalchemy_iris_is_the_range_with_the_embedded_dialect():
+    def names(path: Path) -> list[str]:
+        lines = [line.split("#")[0].strip() for line in path.read_text().splitlines()]
+        return [re.split(r"[<>=!~\[; ]", line, maxsplit=1)[0].lower() for line in lines if line]
+
+    runtime, iris = names(ROOT / "requirements.txt"), names(ROOT / "requirements-iris.txt")
+    assert not set(runtime) & set(iris) and len(set(runtime)) == len(runtime)
+    assert {"torch", "torchvision", "timm"} <= set(runtime)
+    assert "sqlalchemy-iris>=0.20,<0.21" in (ROOT / "requirements-iris.txt").read_text().splitlines()
 
 
 def test_the_base_image_and_iop_are_pinned_and_both_runtimes_read_one_requirement_list():
@@ -65,7 +111,6 @@ def test_the_base_image_and_iop_are_pinned_and_both_runtimes_read_one_requiremen
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert project["project"]["dynamic"] == ["dependencies"]
     assert project["tool"]["setuptools"]["dynamic"]["dependencies"] == {"file": ["requirements.txt"]}
-    assert "timm" in (ROOT / "requirements-iris.txt").read_text().splitlines()
 
 
 def test_the_image_compiles_our_classes_after_iops_and_a_compile_error_fails_the_build():
@@ -75,6 +120,35 @@ def test_the_image_compiles_our_classes_after_iops_and_a_compile_error_fails_the
     script = (ROOT / "src" / "iris" / "load-classes.script").read_text()
     assert '$system.OBJ.LoadDir("/irisdev/app/src/iris", "ck"' in script
     assert "if 'sc {" in script and "$system.Process.Terminate(, 1)" in script
+
+
+def test_the_production_starts_with_iris_once_it_is_migrated():
+    steps = " ".join(_instructions())
+    assert steps.index("python3 -m iop --migrate") < steps.index("< src/iris/auto-start.script")
+    script = (ROOT / "src" / "iris" / "auto-start.script").read_text()
+    assert 'set sc = ##class(Ens.Director).SetAutoStart("iris.Production")' in script
+    assert "if 'sc {" in script and "$system.Process.Terminate(, 1)" in script
+
+
+def _code(line: str) -> str:
+    """An ObjectScript line without its string literals and its ``//`` or ``;`` comment."""
+    code = re.sub(r'"(?:[^"]|"")*"', '""', line)
+    return re.split(r"//|;", code, maxsplit=1)[0]
+
+
+@pytest.mark.parametrize("script", ["iris.script", "src/iris/load-classes.script", "src/iris/auto-start.script"])
+def test_scripts_piped_into_iris_session_have_no_block_spanning_lines(script):
+    # `iris session IRIS < file` runs each line on its own: a block opened on one line and closed on
+    # another would run its inner lines unconditionally and fail on the lone braces.
+    for number, line in enumerate((ROOT / script).read_text().splitlines(), 1):
+        code = _code(line)
+        assert code.count("{") == code.count("}") and code.count("(") == code.count(")"), f"{script}:{number}: {line}"
+    assert (ROOT / script).read_text().splitlines()[-1].strip() == "halt"
+
+
+def test_the_visual_trace_reads_the_json_from_its_start():
+    method = (ROOT / "src" / "iris" / "Python" / "ImageResponse.cls").read_text().split("Method %ShowContents", 1)[1]
+    assert method.index("Do json.Rewind()") < method.index("%FromJSON(json)")
 
 
 def test_the_visual_trace_writes_the_image_tag_with_write_statements():
@@ -89,6 +163,14 @@ def test_compose_runs_iris_as_iop_does_and_keeps_models_in_a_volume_irisowner_ca
     compose = (ROOT / "docker-compose.yml").read_text()
     assert "- --check-caps false" in compose
     assert "- models:/irisdev/app/src/model" in compose
+
+
+def test_compose_passes_the_token_and_keeps_iris_state_across_down_and_up():
+    compose = (ROOT / "docker-compose.yml").read_text()
+    assert "- HF_TOKEN\n" in compose
+    assert "- ISC_DATA_DIRECTORY=/durable/iris" in compose and "- durable:/durable" in compose
+    assert "- irisapp:/usr/irissys/mgr/irisapp" in compose
+    assert "dir=\"/usr/irissys/mgr/irisapp/\"" in (ROOT / "iris.script").read_text()
 
 
 def test_each_smoke_request_deserialises_into_its_class_and_targets_an_item_of_the_production():
