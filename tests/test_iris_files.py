@@ -4,7 +4,6 @@ keeps out, the Dockerfile's layers, the pins, and the requests the smoke command
 from __future__ import annotations
 
 import json
-import posixpath
 import re
 import subprocess
 import tomllib
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from dockerfile import ignored, instructions
 from iophost.component import load_message
 from iophost.loader import load_productions
 
@@ -20,60 +20,23 @@ ROOT = Path(__file__).resolve().parents[1]
 SMOKE_REQUESTS = json.loads((ROOT / "scripts" / "iris-smoke-requests.json").read_text())
 
 
-def _docker_pattern(pattern: str) -> re.Pattern[str]:
-    """A .dockerignore pattern as Docker compiles it (moby/patternmatcher): ``**`` any number of folders,
-    ``*`` and ``?`` within one name, anchored at the context's root."""
-    pattern = posixpath.normpath(pattern).lstrip("/")
-    regex, i = "^", 0
-    while i < len(pattern):
-        if pattern.startswith("**", i):
-            i += 2 + pattern.startswith("/", i + 2)
-            regex += ".*" if i >= len(pattern) else "(.*/)?"
-            continue
-        char = pattern[i]
-        regex += {"*": "[^/]*", "?": "[^/]"}.get(char, re.escape(char) if char not in "[]-^" else char)
-        i += 1
-    return re.compile(regex + "$")
-
-
-def _ignored(path: str) -> bool:
-    """Docker's rule: the last pattern matching the path, or a folder above it, decides (``!`` keeps)."""
-    lines = [line.strip() for line in (ROOT / ".dockerignore").read_text().splitlines()
-             if line.strip() and not line.startswith("#")]
-    parts = path.split("/")
-    prefixes = ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
-    ignored = False
-    for line in lines:
-        keep = line.startswith("!")
-        pattern = _docker_pattern(line.removeprefix("!"))
-        if any(pattern.match(prefix) for prefix in prefixes):
-            ignored = not keep
-    return ignored
-
-
-def _instructions() -> list[str]:
-    """The Dockerfile's instructions, continuation lines joined."""
-    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-
-
 @pytest.mark.parametrize("path", [".venv/bin/python", "var/iris.sqlite", "src/model/gpt2/model.safetensors",
                                   ".git/HEAD", "test-artifacts/iris-smoke/log.txt", "src/mlcore/__pycache__/x.pyc",
                                   "src/sustainable_ml_production.egg-info/PKG-INFO", "tests/.pytest_cache/x",
                                   "build/lib/mlcore/layout.py"])
 def test_the_build_context_keeps_environments_data_and_models_out(path):
-    assert _ignored(path)
+    assert ignored(path)
 
 
 @pytest.mark.parametrize("path", ["requirements.txt", "requirements-iris.txt", "src/python/bo.py",
                                   "misc/dataset/dataset.txt", "iris.script", "src/iris/Python/ImageResponse.cls",
                                   "src/mlcore/layout.py", "misc/000000039769.jpg"])
 def test_the_build_context_keeps_what_the_image_needs(path):
-    assert not _ignored(path)
+    assert not ignored(path)
 
 
 def test_requirements_are_installed_before_the_sources_are_copied():
-    steps = _instructions()
+    steps = instructions()
     copy_sources = next(i for i, line in enumerate(steps) if line.startswith("COPY") and line.endswith(" . ."))
     install = next(i for i, line in enumerate(steps) if "-r requirements.txt" in line)
     assert steps[install].startswith("RUN pip3 install") and "-r requirements-iris.txt" in steps[install]
@@ -86,10 +49,10 @@ def test_requirements_are_installed_before_the_sources_are_copied():
 def test_every_pip_line_names_its_target_and_no_pip_target_reaches_the_build_of_the_project():
     # pip 24.0 (the base image's) passes PIP_TARGET on to the pip that installs the project's build
     # requirements with --prefix, which stops with "Cannot set --home and --prefix together".
-    assert not any("PIP_TARGET=" in line for line in _instructions())
-    installs = [line for line in _instructions() if "pip3 install" in line]
+    assert not any("PIP_TARGET=" in line for line in instructions())
+    installs = [line for line in instructions() if "pip3 install" in line]
     assert len(installs) == 2 and all("--target /usr/irissys/mgr/python" in line for line in installs)
-    assert any(line.startswith("ARG PIP_VERSION=") for line in _instructions())
+    assert any(line.startswith("ARG PIP_VERSION=") for line in instructions())
 
 
 def test_nothing_is_declared_twice_and_sqlalchemy_iris_is_the_range_with_the_embedded_dialect():
@@ -104,7 +67,7 @@ def test_nothing_is_declared_twice_and_sqlalchemy_iris_is_the_range_with_the_emb
 
 
 def test_the_base_image_and_iop_are_pinned_and_both_runtimes_read_one_requirement_list():
-    image = next(line for line in _instructions() if line.startswith("ARG IMAGE="))
+    image = next(line for line in instructions() if line.startswith("ARG IMAGE="))
     assert ":" in image.rsplit("/", 1)[-1] and not image.endswith(":latest")
     requirements = (ROOT / "requirements.txt").read_text().splitlines()
     assert f"iris-pex-embedded-python=={version('iris-pex-embedded-python')}" in requirements
@@ -114,7 +77,7 @@ def test_the_base_image_and_iop_are_pinned_and_both_runtimes_read_one_requiremen
 
 
 def test_the_image_compiles_our_classes_after_iops_and_a_compile_error_fails_the_build():
-    steps = " ".join(_instructions())
+    steps = " ".join(instructions())
     assert steps.index("python3 -m iop --init") < steps.index("src/iris/load-classes.script") < steps.index(
         "python3 -m iop --migrate")
     script = (ROOT / "src" / "iris" / "load-classes.script").read_text()
@@ -123,7 +86,7 @@ def test_the_image_compiles_our_classes_after_iops_and_a_compile_error_fails_the
 
 
 def test_the_production_starts_with_iris_once_it_is_migrated():
-    steps = " ".join(_instructions())
+    steps = " ".join(instructions())
     assert steps.index("python3 -m iop --migrate") < steps.index("< src/iris/auto-start.script")
     script = (ROOT / "src" / "iris" / "auto-start.script").read_text()
     assert 'set sc = ##class(Ens.Director).SetAutoStart("iris.Production")' in script
