@@ -3,7 +3,7 @@
 ARG IMAGE=containers.intersystems.com/intersystems/iris-community:2025.1
 FROM $IMAGE
 # The base image's pip (Ubuntu 24.04's): the install lines below are rehearsed in CI with this very
-# version (tests/test_image_rehearsal.py); a new base image with another pip stops the build here.
+# version (tests/host/test_image_rehearsal.py); a new base image with another pip stops the build here.
 ARG PIP_VERSION=24.0
 
 # The application folder belongs to irisowner, who runs IRIS and every step below; so does

@@ -61,6 +61,7 @@ class HostProcess:
                     "IOP_USERNAME": "admin", "IOP_PASSWORD": PASSWORD}
         self.env.pop("IOPHOST_DATABASE_URL", None)
         self.proc: subprocess.Popen | None = None
+        self.cwd, self.start_timeout = ROOT, START_TIMEOUT
         self.http = httpx.Client(auth=("admin", PASSWORD), timeout=60)
         self._use_port(free_port())
 
@@ -90,9 +91,9 @@ class HostProcess:
         self.output = self.data.parent / f"host-{self.port}.out"
         self.data.mkdir(parents=True, exist_ok=True)
         with open(self.output, "ab") as out:
-            self.proc = subprocess.Popen(self.command(), env=self.env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=new_session)
-        deadline = time.monotonic() + START_TIMEOUT
+            self.proc = subprocess.Popen(self.command(), env=self.env, cwd=self.cwd, stdout=out,
+                                         stderr=subprocess.STDOUT, start_new_session=new_session)
+        deadline = time.monotonic() + self.start_timeout
         ours = False
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
