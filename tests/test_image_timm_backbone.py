@@ -1,5 +1,7 @@
 """The seed's DETR models (facebook/detr-resnet-50 and -panoptic) use a timm backbone: tiny DETRs
-built the same way (random weights) are served by MLOperation on the local host."""
+built the same way (random weights) are served by MLOperation on the local host. timm is a runtime
+dependency (requirements.txt): without it this module fails to import, it is never skipped. The seed's
+two DETR items themselves start on the local host in tests/host/test_image_rehearsal.py."""
 
 from __future__ import annotations
 
@@ -7,14 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
+import timm  # noqa: F401  (a missing timm fails here, before any model is built)
 
-pytest.importorskip("timm", reason="timm is not installed: it needs a torchvision built for the installed torch, "
-                                   "which this machine's CPU torch 2.13.0 lacks (the IRIS image installs both from "
-                                   "PyTorch's CPU index: requirements-iris.txt)")
-
-import bo  # noqa: E402
-import tiny_vision_models  # noqa: E402
-from components import call, started  # noqa: E402
+import bo
+import tiny_vision_models
+from components import call, started
 
 SAMPLE = "misc/000000039769.jpg"
 
