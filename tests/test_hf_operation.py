@@ -51,6 +51,29 @@ def test_key_from_settings_then_from_hf_token(api_base, monkeypatch):
     assert FakeInferenceAPI.received[-1]["authorization"] == "Bearer hf_env_key"
 
 
+def test_on_iris_the_key_comes_from_the_credentials_entry_the_setting_names(api_base, monkeypatch):
+    import sys
+    import types
+
+    entries = {"huggingface": types.SimpleNamespace(Password="hf_stored_key")}
+    store = types.SimpleNamespace(_OpenId=entries.get)
+    monkeypatch.setitem(sys.modules, "iris", types.SimpleNamespace(cls={"Ens.Config.Credentials": store}.get))
+    op = bo.HFOperation.__new__(bo.HFOperation)
+    op.iris_handle, op.credentials, op.api_key, op.api_base, op.timeout = object(), "huggingface", "", "", ""
+    op.on_init()
+    op.on_hf_request(bo.HFRequest(api_url=api_base + "gpt2", payload="x"))
+    assert FakeInferenceAPI.received[-1]["authorization"] == "Bearer hf_stored_key"
+    op.credentials = "absent"
+    with pytest.raises(ValueError, match="credentials='absent': no entry with a password of that ID"):
+        op.on_init()
+
+
+def test_on_the_local_host_a_credentials_setting_fails_the_start_saying_what_to_use():
+    with pytest.raises(ValueError, match="credentials='huggingface': IRIS's credentials store exists only on IRIS; "
+                                         "on the local host give the key as HF_TOKEN"):
+        started(bo.HFOperation, "credentials=huggingface")
+
+
 @pytest.mark.parametrize("model, pattern", [
     ("private", r"HTTP 401 .*API key is missing or invalid.*Invalid credentials"),
     ("missing", r"HTTP 404 .*no such model"),

@@ -17,6 +17,7 @@ from typing import Any
 
 from iop import BusinessOperation
 
+from iris_credentials import credential_password
 from iris_trace import for_visual_trace
 from mlcore.coercion import coerce
 from mlcore.images import (
@@ -87,9 +88,16 @@ def user_settings(component: Any) -> dict[str, Any]:
 
 
 class HFOperation(BusinessOperation):
-    """Calls the hosted Hugging Face inference API."""
+    """Calls the hosted Hugging Face inference API.
+
+    The key: a request's ``api_key`` (the seed's way, stored with the message), else the ``api_key``
+    setting, else the password of the IRIS credentials entry named by ``credentials`` (IRIS only),
+    else ``HF_TOKEN`` in the item's environment.
+    """
 
     api_key: str = ""
+    #: ID of an IRIS credentials entry (Ens.Config.Credentials) whose password is the key; IRIS only.
+    credentials: str = ""
     #: Empty: the hosted inference API's router (DEFAULT_API_BASE).
     api_base: str = ""
     #: Seconds to wait for the API; empty: 60.
@@ -99,9 +107,10 @@ class HFOperation(BusinessOperation):
 
     def on_init(self) -> None:
         resolve_defaults(self, self._DEFAULTS)
+        self._stored_key = credential_password(self, self.credentials) if self.credentials else None
 
     def on_hf_request(self, request: HFRequest) -> HFResponse:
-        key = resolve_key(request.api_key, self.api_key)
+        key = resolve_key(request.api_key, self.api_key, self._stored_key)
         output = call_inference_api(request.api_url, request.payload, key,
                                     timeout=float(coerce(self.timeout)), base=self.api_base)
         return HFResponse(payload=output, api_url=request.api_url)
