@@ -35,8 +35,8 @@ mkdir -p "$out"
 trap '"${compose[@]}" down' EXIT
 "${compose[@]}" up -d --build
 
-# The local items are disabled in settings.py (as in the seed): enable each one the requests target.
-# -T and </dev/null: `exec` must not read this script's standard input.
+# The local items are disabled in settings.py (as in the seed): enable each one the requests target,
+# with three lines piped into `iris session` (-T: no terminal; the loop reads no input of its own).
 mapfile -t items < <("$python" -c 'import json, sys
 print("\n".join(sorted({r["target"] for r in json.load(open(sys.argv[1]))})))' "$requests")
 echo "iris-smoke: waiting for IRIS's REST API at $IOP_URL"
@@ -47,8 +47,9 @@ for _ in $(seq 1 120); do
 done
 for item in "${items[@]}"; do
   echo "iris-smoke: enabling $item"
-  "${compose[@]}" exec -T iris iris session IRIS -U IRISAPP \
-    "##class(Ens.Director).EnableConfigItem(\"$item\",1,1)" </dev/null >/dev/null
+  printf '%s\n' "set sc = ##class(Ens.Director).EnableConfigItem(\"$item\",1,1)" \
+    "if 'sc { write !, \$system.Status.GetErrorText(sc), ! do \$system.Process.Terminate(, 1) }" halt \
+    | "${compose[@]}" exec -T iris iris session IRIS -U IRISAPP >/dev/null
 done
 
 status=0

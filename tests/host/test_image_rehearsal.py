@@ -165,3 +165,31 @@ def test_the_smoke_keeps_a_large_answer_whole_and_fails_on_a_bad_request(rehears
     assert len(answer) > 1_000_000
     drawn = base64.b64decode(json.loads(json.loads(answer)["body"])["image_png_base64"])
     assert drawn == (tmp_path / "out" / "noise-drawn.png").read_bytes() and drawn.startswith(b"\x89PNG")
+
+
+def test_the_docker_part_enables_each_item_it_tests_then_sends_the_requests_and_ends_with_down(
+        rehearsal: Rehearsal, tmp_path: Path):
+    # A stand-in `docker` recording its calls (and what `exec` reads); IRIS's REST API is the host's.
+    calls = tmp_path / "docker-calls.txt"
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "docker").write_text(f'#!/bin/bash\necho "$*" >>{calls}\n'
+                                             f'[ "$2" = exec ] && cat >>{calls}\nexit 0\n')
+    (tmp_path / "bin" / "docker").chmod(0o755)
+    requests = tmp_path / "requests.json"
+    chosen = [r for r in SMOKE_REQUESTS if r["classname"] == "msg.MLRequest" and "png" not in r]
+    requests.write_text(json.dumps(chosen))
+    host = rehearsal.host
+    env = {**_without_pythonpath(), "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}", "IOP_URL": host.url,
+           "IOP_USERNAME": "admin", "IOP_PASSWORD": host.env["IOP_PASSWORD"], "SMOKE_OUT": str(tmp_path / "out"),
+           "SMOKE_REQUESTS": str(requests), "PYTHON": sys.executable}
+    result = subprocess.run(["bash", str(ROOT / "scripts" / "iris-smoke.sh")], env=env, capture_output=True,
+                            text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = calls.read_text().splitlines()
+    assert lines[:3] == ["info", "compose version", "compose up -d --build"] and lines[-1] == "compose down"
+    enabled = [line for line in lines if "EnableConfigItem" in line]
+    assert enabled == [f'set sc = ##class(Ens.Director).EnableConfigItem("{target}",1,1)'
+                       for target in sorted({r["target"] for r in chosen})]
+    assert lines.count("compose exec -T iris iris session IRIS -U IRISAPP") == len(enabled) == 3
+    assert len(list((tmp_path / "out").glob("answer-*.json"))) == 3
+    assert json.loads((tmp_path / "out" / "log.json").read_text())
