@@ -29,9 +29,10 @@ from seed_models import build_seed_twins, enable_items, serve_seed_twins
 
 pytestmark = [pytest.mark.slow, pytest.mark.process]
 
-#: The image's folders, mapped onto scratch folders here.
-IMAGE_TARGET = "/usr/irissys/mgr/python"
-IMAGE_APP = "/irisdev/app"
+#: The image's folders, mapped onto scratch folders here: where pip installs (IRIS's Python path) and
+#: where the sources are copied.
+IMAGE_TARGET = dockerfile.env()["PYTHONPATH"]
+IMAGE_APP = next(line.split()[1] for line in dockerfile.instructions() if line.startswith("WORKDIR "))
 SMOKE_REQUESTS = json.loads((ROOT / "scripts" / "iris-smoke-requests.json").read_text())
 
 
