@@ -7,6 +7,11 @@ class HostError(Exception):
     """Base of the host's errors."""
 
 
+class SettingsError(HostError, ValueError):
+    """``settings.py`` cannot be loaded, declares no usable production, names a class it cannot
+    resolve, or gives a setting a value it cannot take."""
+
+
 class UnknownProductionError(HostError, LookupError):
     """No production of that name in ``settings.py``."""
 

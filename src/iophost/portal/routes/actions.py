@@ -9,7 +9,9 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
 from ...errors import HostError
+from ...loader import is_enabled
 from ...masking import MASK, unmask_lines
+from ...setting_values import setting_int
 from ...settings_rule import parse_settings_lines, settings_line_problems
 from .. import catalog
 from ..context import Ctx, PageUser, PortalContext
@@ -67,10 +69,9 @@ def production_action(action: str, ctx: Ctx, identity: PageUser) -> Response:
 def _apply_item_change(ctx: PortalContext, name: str) -> None:
     """Bring a changed item's workers in line with its definition: restart, start or stop it."""
     item = ctx.host.production.item(name)
-    enabled = str(item.enabled).lower() not in ("false", "0")
     if not _running(ctx):
         return
-    if enabled:
+    if is_enabled(item):
         ctx.host.restart_item(name)
     else:
         ctx.host.stop_item(name)
@@ -84,10 +85,7 @@ def item_settings(name: str, ctx: Ctx, identity: PageUser, form: FormFields) -> 
         settings[catalog.PERCENT_SETTINGS] = unmask_lines(settings[catalog.PERCENT_SETTINGS],
                                                           str(current.get(catalog.PERCENT_SETTINGS) or ""))
         settings.update({key: current[key] for key, value in settings.items() if value == MASK and key in current})
-        try:
-            pool_size = int(form.get("pool_size") or 1)
-        except ValueError as exc:
-            raise ValueError("Pool size must be a whole number") from exc
+        pool_size = setting_int(form.get("pool_size") or 1, "PoolSize", least=1)
         ctx.changes.update_item(ctx.host.production, name, settings=settings, pool_size=pool_size,
                                 comment=form.get("comment", ""), enabled=bool(form.get("enabled")))
         ctx.host.log("Info", name, f"settings changed from the portal by {identity.user}; restarting the item")

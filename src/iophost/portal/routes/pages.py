@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from ...loader import is_enabled
 from ...masking import MASKER
 from .. import catalog, search, states
 from ..context import Ctx, PageUser, PortalContext, render
@@ -48,7 +49,7 @@ def production_page(request: Request, ctx: Ctx, identity: PageUser) -> Response:
 def item_page(name: str, request: Request, ctx: Ctx, identity: PageUser) -> Response:
     item = _item_or_404(ctx, name)
     state = ctx.host.item_states().get(name, "stopped")
-    return render(request, ctx, identity, "item.html", item=item, state=state,
+    return render(request, ctx, identity, "item.html", item=item, state=state, enabled=is_enabled(item),
                   error=ctx.host.item_errors().get(name, ""),
                   actions=states.item_actions(state, ctx.host.production_state() == "running"),
                   percent_settings=catalog.percent_settings_text(item),
