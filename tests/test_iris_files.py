@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from iophost.component import load_message
 from iophost.loader import load_productions
+from iophost.worker.component import load_message
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE_REQUESTS = json.loads((ROOT / "scripts" / "iris-smoke-requests.json").read_text())

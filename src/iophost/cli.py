@@ -16,12 +16,11 @@ from fastapi import FastAPI
 
 from .api import create_app
 from .credentials import load_credentials
-from .errors import HostError
+from .errors import HostError, SettingsError
 from .host import Host
-from .loader import SettingsError
 from .request_limits import BODY_ENV, DEFAULT_BODY_BYTES, DEFAULT_JSON_DEPTH, DEPTH_ENV, RequestLimits
 from .store import MessageStore
-from .workers import STOP_TIMEOUT
+from .worker.host_pool import STOP_TIMEOUT
 
 DEFAULT_PORT = 52795
 DATABASE_FILE = "iophost.db"

@@ -45,6 +45,10 @@ def failed(error: str, session_id: int, refused: bool) -> ComponentError:
     return (RefusedMessageError if refused else ComponentError)(error, session_id)
 
 
+class CallCycleError(StateError, RuntimeError):
+    """A synchronous call between items whose target's workers all wait on it."""
+
+
 class DataFolderInUseError(HostError):
     """Another live host process owns this data folder."""
 

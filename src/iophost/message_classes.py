@@ -19,8 +19,8 @@ from types import ModuleType
 
 from iop.messages.validation import is_message_class, is_pickle_message_class
 
-from .component import MessageClassError, message_class
 from .loader import ComponentSpec
+from .worker.component import MessageClassError, message_class
 
 MESSAGE_MODULES_ENV = "IOPHOST_MESSAGE_MODULES"
 _CLASSNAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")

@@ -16,9 +16,6 @@ from iop import Production
 from .. import jsontext
 from .messages import LogEntryView, MessageView
 
-#: Item states the production diagram draws.
-ITEM_STATES = ("starting", "running", "stopped", "error", "disabled")
-
 
 @dataclass
 class _Page:
@@ -91,7 +88,7 @@ class PortalHost(Protocol):
         """``running``, ``stopped`` (or another IRIS production state, lowercase)."""
 
     def item_states(self) -> dict[str, str]:
-        """Each item's state, one of :data:`ITEM_STATES`, by item name."""
+        """Each item's state, one of :class:`iophost.statuses.ItemState`, by item name."""
 
     def item_errors(self) -> dict[str, str]:
         """Why each item in error is in error, by item name (items without an error left out)."""

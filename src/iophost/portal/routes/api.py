@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from ... import jsontext
 from ...api.responses import JSONTextResponse
 from ...masking import MASKER
+from ...statuses import ENDED
 from .. import catalog, states
 from ..context import ApiUser, Ctx, PortalContext
 from ..examples import is_long_request
@@ -120,7 +121,7 @@ def message_image(message_id: int, field: str, ctx: Ctx, _user: ApiUser, downloa
 def session(session_id: int, ctx: Ctx, _user: ApiUser) -> JSONTextResponse:
     found = ctx.host.session(session_id)
     return JSONTextResponse({"session_id": session_id, "messages": [m.to_dict() for m in found], "done": bool(found)
-                             and all(m.status in ("Completed", "Error", "Aborted", "Discarded") for m in found)})
+                             and all(m.status in ENDED for m in found)})
 
 
 @router.get("/log")

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ...loader import is_enabled
 from ...masking import MASKER
+from ...statuses import ENDED, MessageStatus
 from .. import catalog, search, states
 from ..context import Ctx, PageUser, PortalContext, render
 from ..diagram import production_svg
@@ -20,7 +21,6 @@ from ..production_changes import component_classes
 from ..trace import sequence_svg
 
 router = APIRouter()
-STATUSES = ("Created", "Queued", "Delivered", "Completed", "Error", "Discarded", "Suspended", "Aborted")
 LOG_TYPES = ("Assert", "Error", "Warning", "Info", "Trace", "Alert")
 
 
@@ -67,7 +67,7 @@ def test_page(request: Request, ctx: Ctx, identity: PageUser, item: str = "", cl
 @router.get("/portal/trace/{session_id}", response_class=HTMLResponse)
 def trace_page(session_id: int, request: Request, ctx: Ctx, identity: PageUser) -> Response:
     messages = ctx.host.session(session_id)
-    pending = any(m.status not in ("Completed", "Error", "Aborted", "Discarded") for m in messages) or not messages
+    pending = any(m.status not in ENDED for m in messages) or not messages
     return render(request, ctx, identity, "trace.html", session_id=session_id, messages=messages,
                   diagram=sequence_svg(messages, ctx.host.session_log(session_id)), pending=pending)
 
@@ -85,7 +85,7 @@ def messages_page(request: Request, ctx: Ctx, identity: PageUser, since: str = "
     filters = {"since": since, "until": until, "last": last, "status": status, "source": source, "target": target,
                "body_class": body_class, "text": text, "sort": sort, "size": span.size}
     return render(request, ctx, identity, "messages.html", messages=messages, total=total, page=span.page,
-                  pages=max(-(-total // span.size), 1), filters=filters, statuses=STATUSES, search=search,
+                  pages=max(-(-total // span.size), 1), filters=filters, statuses=list(MessageStatus), search=search,
                   items=[item.name for item in ctx.host.production.items])
 
 
