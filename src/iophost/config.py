@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from .credentials import DEFAULT_USERNAME
 from .errors import ConfigError
 from .request_limits import BODY_ENV, DEFAULT_LIMITS, DEPTH_ENV, RequestLimits
 
 DEFAULT_PORT = 52795
-DEFAULT_USERNAME = "admin"
 
 
 class Variable(NamedTuple):

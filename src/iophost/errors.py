@@ -1,10 +1,19 @@
-"""What can go wrong when driving the host, one exception per thing a caller can act on."""
+"""What can go wrong when driving the host, one exception per thing a caller can act on.
+
+Every error a caller of the host (the REST API, the portal, ``iophost start``, a component's call
+to another item) can act on is a :class:`HostError`; :func:`iophost.api.error_status.http_status`
+gives each its HTTP status. Anything else is a bug: a 500 with its traceback in the server's log.
+"""
 
 from __future__ import annotations
 
 
 class HostError(Exception):
     """Base of the host's errors."""
+
+
+class ConfigError(HostError, ValueError):
+    """An option of ``iophost start`` or an ``IOPHOST_*`` variable with a value it cannot take."""
 
 
 class SettingsError(HostError, ValueError):

@@ -37,7 +37,7 @@ from .secret_scope import SecretScope
 from .settings_rule import PERCENT_SETTINGS, parse_settings_lines
 from .statuses import ItemState, MessageStatus
 from .store import MessageStore, now, render_time
-from .worker.component import MessageBodyError, MessageClassError, parse_body
+from .worker.component import parse_body
 from .worker.host_calls import CallRouter
 from .worker.host_pool import ItemWorkers, Job, Outcome
 from .worker.pipe import Call, Reply
@@ -63,9 +63,10 @@ class Host:
                  production: str | None = None,
                  check_credentials: Callable[[str, str], bool] = lambda _u, _p: False,
                  on_load: Callable[[Production], Any] | None = None,
-                 limits: RequestLimits = DEFAULT_LIMITS) -> None:
+                 limits: RequestLimits = DEFAULT_LIMITS, message_modules: Iterable[str] = ()) -> None:
         self.settings_path = Path(settings_path).resolve()
         self.limits = limits
+        self._message_modules = tuple(message_modules)
         self.store = store
         self._folder = DataFolder(data_dir)
         self._model_path = Path(model_path) if model_path else self.settings_path.parent.parent / "model"
@@ -111,7 +112,7 @@ class Host:
                 settings.update(parse_settings_lines(str(settings.pop(PERCENT_SETTINGS, "") or "")))
                 settings_of_items.append(settings)
         self._secrets.use_settings(settings_of_items)
-        self._message_classes = MessageClasses(self._specs_of(productions.values()))
+        self._message_classes = MessageClasses(self._specs_of(productions.values()), self._message_modules)
         return productions
 
     def _specs_of(self, productions: Iterable[Production]) -> Iterator[ComponentSpec]:
@@ -168,7 +169,7 @@ class Host:
     def production_named(self, name: str) -> Production:
         return self._select(name)
 
-    def _item(self, name: str) -> Any:
+    def item(self, name: str) -> Any:
         for item in self.production.items:
             if item.name == name:
                 return item
@@ -335,7 +336,7 @@ class Host:
         with self._lifecycle:
             if not self._running:
                 raise StateError(f"production {self.production.name} is not running")
-            item = self._item(name)
+            item = self.item(name)
             workers = self._items.get(name) or self._start_workers(item)
             if workers is None:
                 raise StateError(f"{name} cannot be started (see the event log)")
@@ -348,25 +349,21 @@ class Host:
 
     def stop_item(self, name: str) -> None:
         with self._lifecycle:
-            self._item(name)
+            self.item(name)
             self._stop_workers(name)
 
     def restart_item(self, name: str, *, wait: float = 25.0) -> str:
         with self._lifecycle:
-            self._item(name)
+            self.item(name)
             self._stop_workers(name)
             return self.start_item(name, wait=wait)
 
     # -- messages -------------------------------------------------------------------------------
     def check_message(self, target: str, classname: str, body: str | dict[str, Any] | None) -> dict[str, Any]:
         """The body as a dict, once the target and the message class are known to exist."""
-        self._item(target)
-        try:
-            data = parse_body(body, self.limits)
-            # Only the class is checked here: the worker deserialises the body, once.
-            self._message_classes.resolve(classname)
-        except (MessageBodyError, MessageClassError) as exc:
-            raise InvalidMessageError(str(exc)) from exc
+        self.item(target)
+        data = parse_body(body, self.limits)
+        self._message_classes.resolve(classname)  # only the class: the worker deserialises the body, once
         return data
 
     def send(self, target: str, classname: str, body: str | dict[str, Any] | None, *,

@@ -26,6 +26,9 @@ class PortalAdapter:
     def production(self) -> Production:
         return self.host.production
 
+    def item(self, name: str) -> Any:
+        return self.host.item(name)
+
     @property
     def data_dir(self) -> Path:
         return self.host.data_dir

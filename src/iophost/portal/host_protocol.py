@@ -75,6 +75,9 @@ class PortalHost(Protocol):
     def production(self) -> Production:
         """The production's current definition (IoP's model), changes included."""
 
+    def item(self, name: str) -> Any:
+        """The production's item ``name``; :class:`iophost.errors.UnknownItemError` when there is none."""
+
     @property
     def data_dir(self) -> Path: ...
 

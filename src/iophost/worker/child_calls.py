@@ -27,6 +27,7 @@ from typing import Any
 from iop.components.business_process import _BusinessProcess
 from iop.production import resolve_target
 
+from ..errors import HostError
 from ..statuses import MessageStatus
 from .component import dump_message, load_message, message_classname
 from .pipe import Abandon, Call, Reply
@@ -34,7 +35,7 @@ from .pipe import Abandon, Call, Reply
 FOREVER = -1
 
 
-class CallError(RuntimeError):
+class CallError(HostError, RuntimeError):
     """A call to another item did not complete (error, timeout, target stopped, call cycle)."""
 
 

@@ -47,9 +47,9 @@ from .pipe import Deliver, DeliverBatch, Done, Fail, InitError, Log, Ready, Stop
 DEFAULT_CALL_INTERVAL = 5.0
 #: How long an idle OpenMP thread (PyTorch's, NumPy's BLAS) busy-waits for more work before it
 #: sleeps, unless the environment says (``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT``). GNU OpenMP's
-#: default, 300,000 spins, kept a core busy for about 8 ms after each message, a core the host
-#: needs to store and answer it; 30,000 spins (about 0.1 ms) leave a model's own back-to-back
-#: operations as fast (docs/serving.md).
+#: default spin kept a core busy long after each message, a core the host needs to store and
+#: answer it; this short one leaves a model's own back-to-back operations as fast
+#: (docs/serving.md#the-http-route-and-the-worker-processes).
 OPENMP_SPIN = {"GOMP_SPINCOUNT": "30000"}
 LOG_TYPES = {logging.DEBUG: "Trace", logging.INFO: "Info", logging.WARNING: "Warning", logging.ERROR: "Error",
              logging.CRITICAL: "Alert"}
@@ -118,8 +118,7 @@ def share_cores(pool_size: int) -> None:
     """Give each of an item's ``pool_size`` workers its share of the cores for OpenMP threads
     (``OMP_NUM_THREADS``, read when the component's code first loads an OpenMP runtime), unless
     the environment already sets it. Each runtime otherwise starts one thread per core in every
-    process: two all-MiniLM-L6-v2 workers on two cores, four threads, served 16 clients at 11.6
-    messages/s against 41.1 with a thread each (docs/serving.md)."""
+    process, and the workers' threads fight over the cores (docs/serving.md#several-workers-poolsize)."""
     if pool_size > 1 and "OMP_NUM_THREADS" not in os.environ:
         os.environ["OMP_NUM_THREADS"] = str(max(1, available_cores() // pool_size))
 

@@ -24,19 +24,20 @@ from iop.messages.serialization import dataclass_to_dict
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from .. import jsontext
+from ..errors import InvalidMessageError
 from ..request_limits import DEFAULT_LIMITS, RequestLimits
 from ..settings_rule import apply_settings
 
 
-class MessageClassError(ValueError):
+class MessageClassError(InvalidMessageError):
     """A message class name that cannot be imported or is not an IoP message."""
 
 
-class MessageBodyError(ValueError):
+class MessageBodyError(InvalidMessageError):
     """A message body that is not valid JSON for its class."""
 
 
-class NoHandlerError(ValueError):
+class NoHandlerError(InvalidMessageError):
     """The component has no handler for the message's class (IoP would hand it to a no-op on_message)."""
 
 

@@ -7,12 +7,11 @@ Up the pipe (worker → host): :class:`Log`, :class:`Call`, :class:`Abandon`, :c
 (its body follows, raw), :class:`Fail`, and at start :class:`Ready` or :class:`InitError`,
 at the end :class:`Stopped`.
 
-Messages are ``NamedTuple``s: as cheap to pickle and build as the tuples they replace, read by
-name. Bodies are JSON text. ``Connection.send`` pickles a message, which copies a 1 MB body twice
-over (0.5 ms), and ``Connection.recv`` reads it through ``os.read`` and a ``BytesIO`` (0.3-1 ms
-more); a body whose length travels in the (small, pickled) :class:`Done` is written as it is and
-read once, in 0.2 ms. The writer sends the message and its body under one lock, so nothing comes
-between them.
+Messages are ``NamedTuple``s, read by name. Bodies are JSON text. ``Connection.send`` pickles a
+message, which copies a large body twice over, and ``Connection.recv`` reads it through
+``os.read`` and a ``BytesIO``; a body whose length travels in the (small, pickled) :class:`Done`
+is written as it is and read once (docs/serving.md#a-body-is-encoded-once). The writer sends the
+message and its body under one lock, so nothing comes between them.
 """
 
 from __future__ import annotations
@@ -143,9 +142,9 @@ def read_body(conn: Connection, size: int) -> bytearray:
 
 
 def widen(conn: Any) -> None:
-    """Let a whole large body sit in the pipe's socket buffer: with the default ~200 KB, a 1 MB
-    answer crossed in a handful of round trips, each waiting for the other process to be scheduled
-    (3 ms on a busy machine, 0.3 ms with room for it)."""
+    """Let a whole large body sit in the pipe's socket buffer: with the default (about 200 KB) a
+    large answer crossed in a handful of round trips, each waiting for the other process to be
+    scheduled (docs/serving.md#how-it-got-here)."""
     with socket.socket(fileno=os.dup(conn.fileno())) as end:
         for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
             end.setsockopt(socket.SOL_SOCKET, option, PIPE_BUFFER)

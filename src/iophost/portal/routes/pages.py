@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from ...errors import UnknownItemError
 from ...loader import is_enabled
 from ...masking import MASKER
 from ...statuses import ENDED, MessageStatus
@@ -26,8 +27,8 @@ LOG_TYPES = ("Assert", "Error", "Warning", "Info", "Trace", "Alert")
 
 def _item_or_404(ctx: PortalContext, name: str):
     try:
-        return ctx.host.production.item(name)
-    except ValueError as exc:
+        return ctx.host.item(name)
+    except UnknownItemError as exc:
         raise HTTPException(status_code=404, detail=f"no item named {name!r}") from exc
 
 
