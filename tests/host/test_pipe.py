@@ -10,7 +10,21 @@ import threading
 
 import pytest
 
-from iophost.worker.pipe import PIPE_BUFFER, Call, Deliver, Done, Log, Reply, read_body, widen, write_body
+from iophost.worker.pipe import (
+    PIPE_BUFFER,
+    Call,
+    Deliver,
+    DeliverBatch,
+    Done,
+    Log,
+    Reply,
+    Stop,
+    read_body,
+    receive,
+    send,
+    widen,
+    write_body,
+)
 
 
 def test_a_body_larger_than_the_pipe_buffer_arrives_whole_between_its_message_and_the_next():
@@ -41,10 +55,13 @@ def test_a_pipe_closed_mid_body_is_an_eof_naming_how_much_arrived():
         read_body(parent, 1000)
 
 
-@pytest.mark.parametrize("message", [Deliver(1, 1, "msg.X", "{}"), Call(3, "Echo", "msg.X", "{}", True, 1, 2),
-                                     Reply(3, "Completed", "msg.Y", '{"a": 1}', ""), Log("Error", "boom", 1, 2)])
+@pytest.mark.parametrize("message", [
+    Deliver(1, 1, "msg.X", "{}"), DeliverBatch([Deliver(1, 1, "msg.X", "{}"), Deliver(2, 1, "msg.X", "{}")]),
+    Call(3, "Echo", "msg.X", "{}", True, 1, 2), Reply(3, "Completed", "msg.Y", '{"a": 1}', ""),
+    Log("Error", "boom", 1, 2), Done(7, "msg.X", None), Stop()])
 def test_a_pipe_message_arrives_as_its_own_type(message: tuple) -> None:
     parent, child = multiprocessing.Pipe()
-    child.send(message)
-    received = parent.recv()
+    send(child, message)
+    received = receive(parent)
     assert type(received) is type(message) and received == message
+    assert received._fields == message._fields

@@ -30,7 +30,7 @@ from iop.production import resolve_target
 from ..errors import HostError
 from ..statuses import MessageStatus
 from .component import dump_message, load_message, message_classname
-from .pipe import Abandon, Call, Reply
+from .pipe import Abandon, Call, Reply, receive
 
 FOREVER = -1
 
@@ -83,7 +83,7 @@ class Inbox:
                 self._reading = True
                 self._lock.release()
                 try:  # no poll() when waiting without a limit: it costs a selector per message
-                    received = self._conn.recv() if left is None or self._conn.poll(left) else None
+                    received = receive(self._conn) if left is None or self._conn.poll(left) else None
                 finally:
                     self._lock.acquire()
                     self._reading = False

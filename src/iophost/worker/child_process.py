@@ -29,6 +29,7 @@ from iop.components.business_service import _call_process_input
 from iop.runtime.environment import prepend_sys_path
 
 from ..loader import ComponentSpec
+from . import pipe
 from .child_calls import Calls, Inbox
 from .component import (
     batching,
@@ -138,7 +139,7 @@ def _serve(spec: ComponentSpec, conn: Connection) -> None:
 
     def send(reply: tuple, body: bytes | None = None) -> None:  # any message of iophost.worker.pipe
         with lock:  # a component may log or call from its own threads
-            conn.send(reply)
+            pipe.send(conn, reply)
             if body is not None:
                 write_body(conn, body)
 

@@ -44,6 +44,8 @@ from .pipe import (
     Stop,
     Stopped,
     read_body,
+    receive,
+    send,
     widen,
 )
 
@@ -188,7 +190,7 @@ class _Worker:
             return
         while True:
             try:
-                reply = self.conn.recv()
+                reply = receive(self.conn)
                 kind = type(reply)
                 if kind is Done:
                     # its body follows it on the pipe
@@ -228,7 +230,7 @@ class _Worker:
         self.conn, self.pid = parent_end, self._process.pid
         try:
             while self.conn.poll(START_TIMEOUT):
-                reply = self.conn.recv()
+                reply = receive(self.conn)
                 kind = type(reply)
                 if kind is Log:
                     self._relay(reply)
@@ -306,7 +308,7 @@ class _Worker:
                 return  # the process died before this was sent: the reader thread queued it again
             job.delivered()
             try:
-                conn.send(job.request())
+                send(conn, job.request())
             except (OSError, ValueError):
                 return  # the process is gone: its reader thread queues the message again
             job.sent = True
@@ -315,14 +317,14 @@ class _Worker:
         """The reply to a call the component made (the worker waits for it, so it is not idle)."""
         try:
             with self._sending:
-                self.conn.send(reply)
+                send(self.conn, reply)
         except (OSError, ValueError, AttributeError):
             pass  # the caller's process is gone; its own message already failed
 
     def send_stop(self, conn: Any) -> None:
         try:
             with self._sending:
-                conn.send(Stop())
+                send(conn, Stop())
         except (OSError, ValueError):
             pass
 

@@ -7,7 +7,9 @@ Up the pipe (worker → host): :class:`Log`, :class:`Call`, :class:`Abandon`, :c
 (its body follows, raw), :class:`Fail`, and at start :class:`Ready` or :class:`InitError`,
 at the end :class:`Stopped`.
 
-Messages are ``NamedTuple``s, read by name. Bodies are JSON text. ``Connection.send`` pickles a
+Messages are ``NamedTuple``s, built and read by name; :func:`send` and :func:`receive` carry
+each as a plain tuple led by its kind's number (a pickled ``NamedTuple`` costs about 4 µs more to
+write and 3 µs more to read, per message, than the tuple). Bodies are JSON text. ``Connection.send`` pickles a
 message, which copies a large body twice over, and ``Connection.recv`` reads it through
 ``os.read`` and a ``BytesIO``; a body whose length travels in the (small, pickled) :class:`Done`
 is written as it is and read once (docs/serving.md#a-body-is-encoded-once). The writer sends the
@@ -117,7 +119,29 @@ class Stopped(NamedTuple):
     """on_tear_down has run; the process ends."""
 
 
+#: Each kind of message by its number on the pipe (append only: both ends run the same code).
+KINDS: tuple[type, ...] = (Deliver, DeliverBatch, Reply, Stop, Log, Call, Abandon, Done, Fail, Ready, InitError,
+                           Stopped)
+_NUMBER = {kind: number for number, kind in enumerate(KINDS)}
+_new = tuple.__new__
+
+
 # -- framing ------------------------------------------------------------------------------------
+def send(conn: Connection, message: tuple) -> None:
+    """Send ``message`` (one of this module's types) down ``conn``."""
+    conn.send((_NUMBER[type(message)], *message))
+
+
+def receive(conn: Connection) -> Any:
+    """The next message from ``conn``, as its own type.
+
+    Raises:
+        EOFError: the other end closed its pipe.
+    """
+    sent = conn.recv()
+    return _new(KINDS[sent[0]], sent[1:])
+
+
 def write_body(conn: Connection, body: bytes) -> None:
     """Write ``body`` raw on ``conn``, right after the message that gave its length."""
     view = memoryview(body)
