@@ -46,9 +46,9 @@ os.environ["PYTHONPATH"] = os.pathsep.join(PATHS + list(filter(None, [os.environ
 import httpx  # noqa: E402
 
 from iophost.cli import tune_for_serving  # noqa: E402
-from iophost.component import create_component, deliver, dump_message, load_message, start_component  # noqa: E402
 from iophost.host import Host  # noqa: E402
 from iophost.store import MessageStore  # noqa: E402
+from iophost.worker.component import create_component, deliver, dump_message, load_message, start_component  # noqa: E402
 
 CLASSNAME = "host_components.EchoRequest"
 BODY = {"text": "hello"}

@@ -53,11 +53,11 @@ for _path in (ROOT / "src", ROOT / "src" / "python", ROOT / "bench"):
 from host_overhead import KeepAliveClient, percentile, start_host, test_request  # noqa: E402
 from http_floor import floor_request, start_floor  # noqa: E402
 
-from iophost import worker_process  # noqa: E402
+from iophost.worker import child_process  # noqa: E402
 
 # The direct calls run the model as the host's workers do (OpenMP threads that stop spinning soon
 # after a call); torch reads this when it is first imported, below.
-worker_process.spin_briefly()
+child_process.spin_briefly()
 
 from iophost.host import Host  # noqa: E402
 from iophost.store import MessageStore  # noqa: E402

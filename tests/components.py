@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from iophost.component import create_component, deliver, load_message, start_component
+from iophost.worker.component import create_component, deliver, load_message, start_component
 
 
 class RecordingHandler(logging.Handler):

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from dockerfile import ignored, instructions
-from iophost.component import load_message
 from iophost.loader import load_productions
+from iophost.worker.component import load_message
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE_REQUESTS = json.loads((ROOT / "scripts" / "iris-smoke-requests.json").read_text())

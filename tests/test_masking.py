@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from iophost.masking import MASK, MASKER, Masker, host_masker, unmask_lines
+from iophost.masking import MASK, MASKER, unmask_lines
 
 
 def test_only_exact_credential_names_are_secrets_and_other_fields_are_untouched():
@@ -56,13 +56,6 @@ def test_a_stored_body_is_resent_without_its_masked_secrets_and_a_lost_field_is_
     assert MASKER.unmasked_for_resend({"api_key": MASK, "payload": {"inputs": "x"}, "n": [1, 2]}) == (
         {"payload": {"inputs": "x"}, "n": [1, 2]}, [])
     assert MASKER.unmasked_for_resend({"api_url": f"http://u:{MASK}@h", "x": [{"y": MASK}]})[1] == ["api_url", "x[0].y"]
-
-
-def test_more_names_come_from_the_environment(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("IOPHOST_SECRET_NAMES", "Client_Secret, pin")
-    masker = host_masker()
-    assert masker.is_secret("client_secret") and masker.is_secret("PIN") and masker.is_secret("api_key")
-    assert not Masker().is_secret("pin")
 
 
 @pytest.mark.parametrize("body", [

@@ -11,7 +11,7 @@ import pytest
 from iop import Message
 from iop.messages.serialization import dataclass_from_dict as iop_dataclass_from_dict
 
-from iophost.component import load_message, message_class
+from iophost.worker.component import load_message, message_class
 
 
 @dataclass

@@ -93,7 +93,7 @@ def test_arguments_the_pipeline_rejects_give_a_clear_error(model_root):
 
 def test_a_batch_of_classifications_is_one_pipeline_call_and_answers_as_one_by_one(model_root):
     """Short texts share one call, sorted by length; each answer goes back to its own request."""
-    from iophost.component import batching, deliver_batch, load_message
+    from iophost.worker.component import batching, deliver_batch, load_message
 
     op = started(bo.MLOperation, _settings(model_root, "tiny-classifier", "text-classification", "batch_size=8"))
     assert batching(op) == (8, 0.005)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from iophost.component import dump_message, load_message
+from iophost.worker.component import dump_message, load_message
 from mlcore.coercion import coerce
 
 ROOT = Path(__file__).resolve().parents[1]

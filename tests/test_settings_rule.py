@@ -11,9 +11,9 @@ import pytest
 from iop import BusinessOperation
 
 from components import RecordingHandler
-from iophost.component import create_component
 from iophost.loader import load_productions
 from iophost.settings_rule import parse_settings_lines, python_attributes, settings_line_problems
+from iophost.worker.component import create_component
 
 SETTINGS_PY = Path(__file__).resolve().parents[1] / "src" / "python" / "settings.py"
 

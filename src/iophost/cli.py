@@ -8,22 +8,21 @@ import os
 import signal
 import sys
 import threading
-from dataclasses import replace
 from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
 
 from .api import create_app
+from .config import DEFAULT_PORT, HostConfig, read_config
 from .credentials import load_credentials
-from .errors import HostError
+from .errors import ConfigError, HostError
 from .host import Host
-from .loader import SettingsError
-from .request_limits import BODY_ENV, DEFAULT_BODY_BYTES, DEFAULT_JSON_DEPTH, DEPTH_ENV, RequestLimits
+from .masking import MASKER
+from .request_limits import BODY_ENV, DEFAULT_BODY_BYTES, DEFAULT_JSON_DEPTH, DEPTH_ENV
 from .store import MessageStore
-from .workers import STOP_TIMEOUT
+from .worker.host_pool import STOP_TIMEOUT
 
-DEFAULT_PORT = 52795
 DATABASE_FILE = "iophost.db"
 # Python hands the GIL over every 5 ms by default; a host whose threads each do a little work per
 # message (web server, store writer, worker pipes) answers much sooner with a shorter interval.
@@ -47,27 +46,17 @@ def create_parser() -> argparse.ArgumentParser:
     start.add_argument("--host", default="127.0.0.1", help="address to listen on")
     start.add_argument("--port", type=int, default=DEFAULT_PORT)
     start.add_argument("--data", default="var", help="folder for the message store, password and state")
-    start.add_argument("--db", default=os.environ.get("IOPHOST_DATABASE_URL"),
+    start.add_argument("--db",
                        help="SQLAlchemy URL of the message store (default: SQLite file in --data; "
                             "env IOPHOST_DATABASE_URL)")
-    start.add_argument("--models", help="model cache folder shown by the portal (default: src/model)")
+    start.add_argument("--models", help="model cache folder shown by the portal "
+                       "(default: the application root's src/model)")
     start.add_argument("--max-body-bytes", type=int,
                        help=f"largest request body accepted, else 413 (default {DEFAULT_BODY_BYTES}; env {BODY_ENV})")
     start.add_argument("--max-json-depth", type=int,
                        help=f"deepest JSON nesting accepted, else 400 (default {DEFAULT_JSON_DEPTH}; env {DEPTH_ENV})")
     start.add_argument("--no-start", action="store_true", help="serve the API without starting the production")
     return parser
-
-
-def request_limits(args: argparse.Namespace) -> RequestLimits:
-    """The limits of the command line, else of the environment, else the defaults."""
-    limits = RequestLimits.from_env()
-    for name in ("max_body_bytes", "max_json_depth"):
-        value = getattr(args, name)
-        if value is not None and value < 1:
-            raise ValueError(f"--{name.replace('_', '-')} must be a positive whole number, got {value}")
-    return replace(limits, **{name: value for name in ("max_body_bytes", "max_json_depth")
-                              if (value := getattr(args, name)) is not None})
 
 
 def keep_private(data_dir: Path) -> None:
@@ -85,25 +74,31 @@ def start(args: argparse.Namespace) -> int:
     stop_asked = threading.Event()
     signal.signal(signal.SIGTERM, lambda _signum, _frame: stop_asked.set())
     try:
-        limits = request_limits(args)
-    except ValueError as exc:
+        config = read_config(args)
+    except ConfigError as exc:
         print(f"iophost: {exc}", file=sys.stderr)
         return 2
-    data_dir = Path(args.data).resolve()
+    return serve(config, stop_asked)
+
+
+def serve(config: HostConfig, stop_asked: threading.Event) -> int:
+    """Run the host of ``config`` until stopped; the exit status."""
+    data_dir = config.data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
     keep_private(data_dir)
-    credentials = load_credentials(data_dir)
-    store = MessageStore(args.db or f"sqlite:///{data_dir / DATABASE_FILE}")
+    MASKER.add_names(config.secret_names)
+    credentials = load_credentials(data_dir, config.username, config.password)
+    store = MessageStore(config.database_url or f"sqlite:///{data_dir / DATABASE_FILE}")
     try:
-        host = Host(Path(args.settings), store, data_dir=data_dir, production=args.production,
-                    model_path=Path(args.models).resolve() if args.models else None,
-                    check_credentials=credentials.check, on_load=_portal_changes(data_dir), limits=limits)
-    except (HostError, SettingsError) as exc:
+        host = Host(config.settings, store, data_dir=data_dir, production=config.production,
+                    model_path=config.model_path, check_credentials=credentials.check,
+                    on_load=_portal_changes(data_dir), limits=config.limits, message_modules=config.message_modules)
+    except HostError as exc:
         store.close()
         print(f"iophost: {exc}", file=sys.stderr)
         return 1
     app, portal = create_web_app(host)
-    url = f"http://{args.host}:{args.port}"
+    url = f"http://{config.listen}:{config.port}"
     print(f"iophost: production {host.production.name} from {host.settings_path}", flush=True)
     print(f"iophost: REST API {url}/api/iop (OpenAPI: {url}/docs){' - portal ' + url + '/portal/' if portal else ''}")
     print(f"iophost: log in as {credentials.username!r}; " + (
@@ -115,14 +110,14 @@ def start(args: argparse.Namespace) -> int:
     # A request waiting for a long message (a training sent with /test) must not hold the stop
     # forever: after STOP_TIMEOUT the web server gives up on it; the message itself still gets
     # the items' own stop (it finishes, or ends Aborted).
-    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="warning",
+    server = uvicorn.Server(uvicorn.Config(app, host=config.listen, port=config.port, log_level="warning",
                                            access_log=False, timeout_graceful_shutdown=int(STOP_TIMEOUT)))
     # uvicorn stops serving on SIGINT/SIGTERM, then raises the signal again with the handler it found:
     # this one turns SIGTERM into SystemExit (as Ctrl-C is KeyboardInterrupt) so the host stops cleanly.
     signal.signal(signal.SIGTERM, _exit)
     try:
         if not stop_asked.is_set():
-            if not args.no_start:
+            if config.start_production:
                 # The production starts while the API already answers: a model load can take minutes.
                 threading.Thread(target=_start_production, args=(host,), daemon=True).start()
             server.run()

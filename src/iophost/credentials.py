@@ -1,8 +1,11 @@
-"""Who may drive the host: ``IOPHOST_USERNAME`` / ``IOPHOST_PASSWORD``, else a password generated
-once and kept (mode 0600) in the data folder."""
+"""Who may drive the host: ``IOPHOST_USERNAME`` / ``IOPHOST_PASSWORD`` (read by
+:mod:`iophost.config`), else a password generated once and kept (mode 0600) in the data folder;
+and how a request names its user (HTTP Basic)."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import os
 import secrets
@@ -26,10 +29,24 @@ class Credentials:
             password.encode(), self.password.encode())
 
 
-def load_credentials(data_dir: Path) -> Credentials:
-    username = os.environ.get("IOPHOST_USERNAME") or DEFAULT_USERNAME
-    if os.environ.get("IOPHOST_PASSWORD"):
-        return Credentials(username, os.environ["IOPHOST_PASSWORD"], source="IOPHOST_PASSWORD")
+def basic_credentials(header: str | None) -> tuple[str, str] | None:
+    """``(username, password)`` of an ``Authorization: Basic`` header; None when it is absent or not
+    valid Basic credentials (strict base64 of UTF-8 ``user:password``)."""
+    scheme, _, encoded = (header or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        username, colon, password = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (username, password) if colon and username else None
+
+
+def load_credentials(data_dir: Path, username: str = DEFAULT_USERNAME, password: str = "") -> Credentials:
+    """``username`` with ``password`` (``IOPHOST_PASSWORD``), else the password kept in ``data_dir``,
+    else a new one generated and kept there."""
+    if password:
+        return Credentials(username, password, source="IOPHOST_PASSWORD")
     path = Path(data_dir) / PASSWORD_FILE
     if path.exists():
         return Credentials(username, path.read_text().strip(), source=str(path))

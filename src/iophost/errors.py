@@ -1,10 +1,24 @@
-"""What can go wrong when driving the host, one exception per thing a caller can act on."""
+"""What can go wrong when driving the host, one exception per thing a caller can act on.
+
+Every error a caller of the host (the REST API, the portal, ``iophost start``, a component's call
+to another item) can act on is a :class:`HostError`; :func:`iophost.api.error_status.http_status`
+gives each its HTTP status. Anything else is a bug: a 500 with its traceback in the server's log.
+"""
 
 from __future__ import annotations
 
 
 class HostError(Exception):
     """Base of the host's errors."""
+
+
+class ConfigError(HostError, ValueError):
+    """An option of ``iophost start`` or an ``IOPHOST_*`` variable with a value it cannot take."""
+
+
+class SettingsError(HostError, ValueError):
+    """``settings.py`` cannot be loaded, declares no usable production, names a class it cannot
+    resolve, or gives a setting a value it cannot take."""
 
 
 class UnknownProductionError(HostError, LookupError):
@@ -38,6 +52,10 @@ class RefusedMessageError(ComponentError):
 def failed(error: str, session_id: int, refused: bool) -> ComponentError:
     """The error of a message that did not complete: refused by its component, or failed in it."""
     return (RefusedMessageError if refused else ComponentError)(error, session_id)
+
+
+class CallCycleError(StateError, RuntimeError):
+    """A synchronous call between items whose target's workers all wait on it."""
 
 
 class DataFolderInUseError(HostError):

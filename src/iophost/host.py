@@ -19,25 +19,28 @@ from typing import Any
 from iop import Production
 
 from . import jsontext
-from .call_graph import CallCycleError, CallGraph
-from .component import MessageBodyError, MessageClassError, parse_body
 from .data_folder import DataFolder
 from .errors import (
     ComponentError,
-    HostError,
     InvalidMessageError,
+    SettingsError,
     StateError,
     UnknownItemError,
     UnknownProductionError,
     failed,
 )
-from .loader import ComponentSpec, SettingsError, component_spec, is_enabled, load_settings, pool_size
+from .loader import ComponentSpec, component_spec, is_enabled, load_settings, pool_size
 from .masking import MASKER
 from .message_classes import MessageClasses
 from .request_limits import DEFAULT_LIMITS, RequestLimits
+from .secret_scope import SecretScope
 from .settings_rule import PERCENT_SETTINGS, parse_settings_lines
+from .statuses import ItemState, MessageStatus
 from .store import MessageStore, now, render_time
-from .workers import ItemWorkers, Job, Outcome
+from .worker.component import parse_body
+from .worker.host_calls import CallRouter
+from .worker.host_pool import ItemWorkers, Job, Outcome
+from .worker.pipe import Call, Reply
 
 #: The source config name of messages sent by a test, as IRIS's Test action shows it.
 TEST_SOURCE = "EnsLib.Testing.Service"
@@ -60,24 +63,20 @@ class Host:
                  production: str | None = None,
                  check_credentials: Callable[[str, str], bool] = lambda _u, _p: False,
                  on_load: Callable[[Production], Any] | None = None,
-                 limits: RequestLimits = DEFAULT_LIMITS) -> None:
+                 limits: RequestLimits = DEFAULT_LIMITS, message_modules: Iterable[str] = ()) -> None:
         self.settings_path = Path(settings_path).resolve()
         self.limits = limits
+        self._message_modules = tuple(message_modules)
         self.store = store
         self._folder = DataFolder(data_dir)
-        self._model_path = Path(model_path) if model_path else self.settings_path.parent.parent / "model"
+        self._model_path = Path(model_path) if model_path else None
         self.check_credentials = check_credentials
         self._on_load = on_load
-        # Secret values masked by value: those of the items' settings in every text, and those of a
-        # request in its own response, error and log lines, while it is in flight.
-        self._setting_secrets: tuple[str, ...] = ()
-        self._message_secrets: dict[int, tuple[str, ...]] = {}
+        self._secrets = SecretScope()
         self._lifecycle = threading.RLock()  # start/stop/update, one at a time
         self._items_lock = threading.Lock()  # the running items' table, held briefly
         self._items: dict[str, ItemWorkers] = {}
-        self._calls = CallGraph(self._jobs_of)  # who waits on which call between items
-        self._open_calls: dict[tuple[int, int], int] = {}  # (caller pid, call id) -> message id
-        self._abandoned: set[int] = set()  # calls whose caller stopped waiting: their answer is Discarded
+        self._calls = CallRouter(store, self._secrets, self.send, self._jobs_of, self.log)
         self._specs: dict[str, tuple[ComponentSpec, int]] = {}
         self._unresolved: dict[str, str] = {}  # items whose class or adapter cannot be resolved
         self._classes: dict[str, Any] = {}
@@ -99,7 +98,7 @@ class Host:
         productions, self._classes = loaded.productions, dict(loaded.classes)
         for note in loaded.notes:
             self.log("Info", HOST_NAME, note)
-        secrets: list[str] = []
+        settings_of_items = []
         for production in productions.values():
             if self._on_load is not None:
                 try:
@@ -111,9 +110,9 @@ class Host:
             for item in production.items:
                 settings = dict(item.host_settings)
                 settings.update(parse_settings_lines(str(settings.pop(PERCENT_SETTINGS, "") or "")))
-                secrets.extend(MASKER.secret_values(settings))
-        self._setting_secrets = tuple(dict.fromkeys(secrets))
-        self._message_classes = MessageClasses(self._specs_of(productions.values()))
+                settings_of_items.append(settings)
+        self._secrets.use_settings(settings_of_items)
+        self._message_classes = MessageClasses(self._specs_of(productions.values()), self._message_modules)
         return productions
 
     def _specs_of(self, productions: Iterable[Production]) -> Iterator[ComponentSpec]:
@@ -150,7 +149,8 @@ class Host:
         return self._folder.path
 
     @property
-    def model_path(self) -> Path:
+    def model_path(self) -> Path | None:
+        """The ``--models`` folder; None: the ML core's own default, which the portal's ML pages ask it for."""
         return self._model_path
 
     def production_names(self) -> list[str]:
@@ -170,13 +170,13 @@ class Host:
     def production_named(self, name: str) -> Production:
         return self._select(name)
 
-    def _item(self, name: str) -> Any:
+    def item(self, name: str) -> Any:
         for item in self.production.items:
             if item.name == name:
                 return item
         raise UnknownItemError(f"item {name!r} is not in production {self.production.name}")
 
-    def item_states(self) -> dict[str, str]:
+    def item_states(self) -> dict[str, ItemState]:
         """Each item's state: running, starting, error, stopped or disabled."""
         states = {}
         for item in self.production.items:
@@ -184,9 +184,9 @@ class Host:
             if workers is not None:
                 states[item.name] = workers.state
             elif item.name in self._unresolved:
-                states[item.name] = "error"
+                states[item.name] = ItemState.ERROR
             else:
-                states[item.name] = "stopped" if is_enabled(item) else "disabled"
+                states[item.name] = ItemState.STOPPED if is_enabled(item) else ItemState.DISABLED
         return states
 
     def item_errors(self) -> dict[str, str]:
@@ -337,38 +337,34 @@ class Host:
         with self._lifecycle:
             if not self._running:
                 raise StateError(f"production {self.production.name} is not running")
-            item = self._item(name)
+            item = self.item(name)
             workers = self._items.get(name) or self._start_workers(item)
             if workers is None:
                 raise StateError(f"{name} cannot be started (see the event log)")
             state = workers.wait_started(wait)
-            if state == "error":
+            if state == ItemState.ERROR:
                 raise StateError(workers.error)
-            if state == "running":
+            if state == ItemState.RUNNING:
                 self.log("Info", name, f"{name} started")
             return state
 
     def stop_item(self, name: str) -> None:
         with self._lifecycle:
-            self._item(name)
+            self.item(name)
             self._stop_workers(name)
 
     def restart_item(self, name: str, *, wait: float = 25.0) -> str:
         with self._lifecycle:
-            self._item(name)
+            self.item(name)
             self._stop_workers(name)
             return self.start_item(name, wait=wait)
 
     # -- messages -------------------------------------------------------------------------------
     def check_message(self, target: str, classname: str, body: str | dict[str, Any] | None) -> dict[str, Any]:
         """The body as a dict, once the target and the message class are known to exist."""
-        self._item(target)
-        try:
-            data = parse_body(body, self.limits)
-            # Only the class is checked here: the worker deserialises the body, once.
-            self._message_classes.resolve(classname)
-        except (MessageBodyError, MessageClassError) as exc:
-            raise InvalidMessageError(str(exc)) from exc
+        self.item(target)
+        data = parse_body(body, self.limits)
+        self._message_classes.resolve(classname)  # only the class: the worker deserialises the body, once
         return data
 
     def send(self, target: str, classname: str, body: str | dict[str, Any] | None, *,
@@ -394,18 +390,16 @@ class Host:
             workers = self._items.get(target)
         if workers is None:
             raise StateError(f"{target} is not running")
-        if workers.state == "error":
+        if workers.state == ItemState.ERROR:
             raise StateError(workers.error)
         message_id = message_id or self.store.new_message_id()
         hop = session_id is not None
         session_id = session_id or message_id
         outcome: Future = Future()
-        secrets = MASKER.secret_values(data)
-        if secrets:
-            self._message_secrets[message_id] = secrets
+        self._secrets.open(message_id, data)
         row = dict(id=message_id, session_id=session_id, source_config_name=source, target_config_name=target,
-                   type="Request", status="Queued", body_class_name=classname,
-                   body=MASKER.mask_json(text, self._secrets(message_id)), priority=priority)
+                   type="Request", status=MessageStatus.QUEUED, body_class_name=classname,
+                   body=self._secrets.mask_json(text, message_id), priority=priority)
         if hop:
             # In the writer's next batch, which commits in order: before the outcome of the message
             # that sent it, which is committed and ends Aborted if the host crashes first.
@@ -415,29 +409,27 @@ class Host:
         # Stopped meanwhile: the workers answer Aborted, as they do for a message still queued at a stop.
         workers.submit(Job(message_id, session_id, classname, text,
                            finish=self._finisher(message_id, session_id, source, target, outcome),
-                           delivered=lambda: self.store.mark_later(message_id, "Delivered")))
+                           delivered=lambda: self.store.mark_later(message_id, MessageStatus.DELIVERED)))
         return SentMessage(message_id, session_id, outcome)
 
     def _finisher(self, message_id: int, session_id: int, source: str, target: str,
                   future: Future) -> Callable[[Outcome], None]:
         def finish(outcome: Outcome) -> None:
             processed = now()
-            self._calls.done(message_id)
-            abandoned = message_id in self._abandoned
-            self._abandoned.discard(message_id)
-            secrets = self._secrets(message_id)
-            outcome.error = MASKER.mask_text(outcome.error, secrets)
+            abandoned = self._calls.finished(message_id)
+            outcome.error = self._secrets.mask_text(outcome.error, message_id)
             self.store.finish_later(message_id, outcome.status, outcome.error, processed)
-            if outcome.status == "Completed" and outcome.response_class:
-                status = "Discarded" if abandoned else "Completed"
+            if outcome.status == MessageStatus.COMPLETED and outcome.response_class:
+                status = MessageStatus.DISCARDED if abandoned else MessageStatus.COMPLETED
                 self.store.add_message_later(
                     id=self.store.new_message_id(), session_id=session_id, source_config_name=target,
                     target_config_name=source, type="Response", status=status,
-                    body_class_name=outcome.response_class, body=MASKER.mask_json(outcome.response_json, secrets),
+                    body_class_name=outcome.response_class,
+                    body=self._secrets.mask_json(outcome.response_json, message_id),
                     corresponding_message_id=message_id, time_created=processed, time_processed=processed)
-            elif outcome.status != "Completed":
+            elif outcome.status != MessageStatus.COMPLETED:
                 self.log("Error", target, outcome.error, session_id=session_id, message_id=message_id)
-            self._message_secrets.pop(message_id, None)
+            self._secrets.close(message_id)
             future.set_result(outcome)
         return finish
 
@@ -449,7 +441,7 @@ class Host:
             outcome = sent.outcome.result(timeout)
         except FutureTimeout:
             raise ComponentError(f"no answer from {target} within {timeout:.0f} s", sent.session_id) from None
-        if outcome.status != "Completed":
+        if outcome.status != MessageStatus.COMPLETED:
             raise failed(outcome.error, sent.session_id, outcome.refused)
         return sent.session_id, outcome
 
@@ -466,83 +458,31 @@ class Host:
                                       f"{', '.join(lost)}; send it again with the value filled in")
         return self.send(original["target_config_name"], original["body_class_name"], body).session_id
 
-    # -- calls between items (from a component, see iophost.calls) ------------------------------
-    def route_call(self, source: str, call: tuple, answer: Callable[[tuple], None], caller: int) -> None:
-        """A component of ``source`` sent a message to another item: store the hop in the caller's
-        session and deliver it; a call that cannot be delivered is stored as an Error hop and
-        answered at once, so the caller never waits for a message nobody will handle."""
-        call_id, target, classname, body, wants_reply, session_id, parent_id = call
-        priority = "Sync" if wants_reply else "Async"
-        message_id = self.store.new_message_id()
-        try:
-            if wants_reply:
-                self._wait_on(source, parent_id, message_id, target)
-            sent = self.send(target, classname, body, source=source, priority=priority, session_id=session_id,
-                             message_id=message_id)
-        except (HostError, CallCycleError) as exc:
-            self._calls.done(message_id)
-            session_id = self._refused(message_id, source, target, classname, body, priority, session_id, str(exc))
-            self.log("Error", source, f"call to {target} refused: {exc}", session_id=session_id, message_id=parent_id)
-            if wants_reply:
-                answer(("reply", call_id, "Error", "", None, str(exc)))
-            return
-        if wants_reply:
-            self._open_calls[(caller, call_id)] = message_id
-            sent.outcome.add_done_callback(lambda done: self._answer(answer, caller, call_id, done.result()))
-
-    def _answer(self, answer: Callable[[tuple], None], caller: int, call_id: int, outcome: Outcome) -> None:
-        self._open_calls.pop((caller, call_id), None)
-        answer(("reply", call_id, outcome.status, outcome.response_class, outcome.response_json, outcome.error))
+    # -- calls between items (from a component; see iophost.worker.host_calls) -----------------
+    def route_call(self, source: str, call: Call, answer: Callable[[Reply], None], caller: int) -> None:
+        self._calls.route(source, call, answer, caller)
 
     def abandon_call(self, caller: int, call_id: int) -> None:
-        """The caller's timeout passed: the answer, when it comes, is stored Discarded, as IRIS does."""
-        message_id = self._open_calls.pop((caller, call_id), None)
-        if message_id is not None:
-            self._abandoned.add(message_id)
-
-    def _wait_on(self, source: str, parent_id: int | None, message_id: int, target: str) -> None:
-        """Record that ``source``'s handler of ``parent_id`` waits on this call, unless that closes a cycle."""
-        if parent_id is not None:
-            self._calls.add(source, parent_id, message_id, target)
-        elif target == source:  # a poll: the host does not see its worker busy, so it could be handed the call
-            raise CallCycleError(f"call cycle: {source} -> {source} would wait for ever: a poll of {source} "
-                                 f"cannot wait on {source} itself")
+        self._calls.abandon(caller, call_id)
 
     def _jobs_of(self, item: str) -> list[int | None]:
         workers = self._items.get(item)
         return [] if workers is None else [w.job.message_id if w.job else None for w in workers.workers]
 
-    def _refused(self, message_id: int, source: str, target: str, classname: str, body: Any, priority: str,
-                 session_id: int | None, reason: str) -> int:
-        """Store a call that was never delivered as an Error request; return its session."""
-        session_id = session_id or message_id
-        self.store.add_message(id=message_id, session_id=session_id, source_config_name=source,
-                               target_config_name=target, type="Request", status="Error", is_error=True,
-                               error_text=MASKER.mask_text(reason, self._setting_secrets), body_class_name=classname,
-                               body=MASKER.mask_json(body) if isinstance(body, str) and body else "{}",
-                               priority=priority,
-                               time_processed=now())
-        return session_id
-
     # -- event log ------------------------------------------------------------------------------
     def mask_text(self, text: str) -> str:
         """``text`` (an error for a client) with the settings' secret values and secrets by form masked."""
-        return MASKER.mask_text(text, self._setting_secrets)
-
-    def _secrets(self, message_id: int | None) -> tuple[str, ...]:
-        """The secret values to mask in the text of ``message_id``: its request's and the settings'."""
-        own = self._message_secrets.get(message_id, ()) if message_id is not None else ()
-        return own + self._setting_secrets
+        return self._secrets.mask_text(text)
 
     def log(self, type: str, item: str, text: str, *, session_id: int | None = None,
             message_id: int | None = None) -> None:
-        self.store.log_later(type, item, MASKER.mask_text(text, self._secrets(message_id)), session_id=session_id,
+        self.store.log_later(type, item, self._secrets.mask_text(text, message_id), session_id=session_id,
                              message_id=message_id, job=str(os.getpid()), source_class="iophost.Host")
 
     def worker_log(self, item: str, type: str, text: str, *, session_id: int | None = None,
                    message_id: int | None = None, job: str = "", source_class: str = "",
                    source_method: str = "") -> None:
-        self.store.log_later(type, item, MASKER.mask_text(text, self._secrets(message_id)), session_id=session_id,
+        self.store.log_later(type, item, self._secrets.mask_text(text, message_id), session_id=session_id,
                              message_id=message_id, job=job, source_class=source_class, source_method=source_method)
 
     # -- shutdown -------------------------------------------------------------------------------

@@ -24,15 +24,14 @@ from iop.migration.utils import filename_to_module
 from iop.production.component import ComponentRef
 from iop.runtime.environment import prepend_sys_path
 
+from .errors import SettingsError
+from .setting_values import setting_int, setting_truth
+
 #: The prefix IoP gives the IRIS proxy class of a Python component registered by folder (``Python.bo.MLOperation``).
 PROXY_PREFIX = "Python."
 #: IRIS's default inbound adapter: the service itself is polled every CallInterval.
 DEFAULT_INBOUND_ADAPTER = "Ens.InboundAdapter"
 IRIS_ADAPTER_PREFIXES = ("EnsLib.", "Ens.", "HS.", "%")
-
-
-class SettingsError(ValueError):
-    """``settings.py`` cannot be loaded, declares no usable production, or names a class it cannot resolve."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +91,8 @@ def _productions(module: ModuleType, path: Path) -> dict[str, Production]:
         except Exception as exc:
             raise SettingsError(f"{path}: PRODUCTIONS[{index}] is not a production: {exc}") from exc
         if isinstance(production, Production):
+            for item in production.items:
+                _check_item(item)
             productions[production.name] = production
     if not productions:
         raise SettingsError(f"{path} declares no production in PRODUCTIONS")
@@ -103,16 +104,21 @@ def load_productions(settings_path: Path) -> dict[str, Production]:
     return load_settings(settings_path).productions
 
 
+def _check_item(item: ComponentRef) -> None:
+    """Refuse, as IRIS does on import, an item whose Enabled or PoolSize it could not read."""
+    try:
+        is_enabled(item), pool_size(item)
+    except SettingsError as exc:
+        raise SettingsError(f"item {item.name!r}: {exc}") from None
+
+
 def is_enabled(item: ComponentRef) -> bool:
-    return str(item.enabled).strip().lower() not in ("false", "0", "no")
+    return setting_truth(item.enabled, "Enabled")
 
 
 def pool_size(item: ComponentRef) -> int:
     """The item's PoolSize; at least one worker for an enabled item (IRIS treats 0 as 1 for operations)."""
-    try:
-        return max(1, int(item.pool_size))
-    except (TypeError, ValueError):
-        return 1
+    return max(1, setting_int(item.pool_size, "PoolSize"))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 A secret is the value of a field named exactly like a credential (``api_key``, ``token``,
 ``hf_token``, ``access_token``, ``password``, ``secret``, ``authorization``; any case; more names
-in ``IOPHOST_SECRET_NAMES``, comma-separated). Other names are never secrets, even when they
+in ``IOPHOST_SECRET_NAMES``, comma-separated, see :mod:`iophost.config`). Other names are never secrets, even when they
 contain one (``max_new_tokens``, ``token_str``). Three nets:
 
 - by name: the value of a secret field in a body, a setting or an export is replaced by :data:`MASK`;
@@ -18,7 +18,6 @@ number is taken as numeric data and left as it is, so masking costs nothing on t
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -28,7 +27,6 @@ from . import jsontext
 MASK = "********"
 DEFAULT_SECRET_NAMES = ("api_key", "apikey", "token", "hf_token", "access_token", "password", "secret",
                         "authorization")
-SECRET_NAMES_ENV = "IOPHOST_SECRET_NAMES"
 #: Shorter values are masked by name only: by value they would hide common words in every line.
 MIN_SECRET_LENGTH = 8
 
@@ -44,8 +42,8 @@ def _json_keys(text: str) -> set[str] | None:
 
     Without a backslash no string holds a quote, so the keys are the strings followed by ``:``,
     found by jumping from quote to quote: a few searches of an embedding's 1 MB instead of a regular
-    expression reading all of it (0.7 ms). Past a few dozen strings the expression is the faster
-    (a NER answer of 3,000 entities: 4 ms against 7). With a backslash the keys found whole must be
+    expression reading all of it. Past a few dozen strings the expression is the faster
+    (docs/serving.md#a-body-is-encoded-once). With a backslash the keys found whole must be
     every ``":``.
     """
     if "\\" not in text:
@@ -70,7 +68,12 @@ class Masker:
     """The masking rule for one set of secret names."""
 
     def __init__(self, names: Iterable[str] = DEFAULT_SECRET_NAMES) -> None:
-        self.names = frozenset(name.strip().lower() for name in names if name.strip())
+        self.names: frozenset[str] = frozenset()
+        self.add_names(names)
+
+    def add_names(self, names: Iterable[str]) -> None:
+        """Make ``names`` secret names too."""
+        self.names = self.names | {name.strip().lower() for name in names if name.strip()}
         alternatives = "|".join(sorted(map(re.escape, self.names), key=len, reverse=True))
         # The name must not be part of a longer one (``max_new_tokens=3`` is not a token), except after
         # a ``\n`` escape (a ``%settings`` line in rendered Python); a quoted value is masked whole.
@@ -206,11 +209,6 @@ def _mask_values(text: str, values: tuple[str, ...]) -> str:
     return text
 
 
-def host_masker() -> Masker:
-    """The rule of this host: the default names and those of ``IOPHOST_SECRET_NAMES``."""
-    extra = os.environ.get(SECRET_NAMES_ENV, "").split(",")
-    return Masker((*DEFAULT_SECRET_NAMES, *extra))
-
-
-#: The rule every part of the host and the portal uses.
-MASKER = host_masker()
+#: The rule every part of the host and the portal uses; ``iophost start`` adds the names of
+#: ``IOPHOST_SECRET_NAMES`` (:mod:`iophost.config`) before anything is masked.
+MASKER = Masker()

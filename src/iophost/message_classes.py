@@ -4,13 +4,12 @@ A request's ``classname`` is text from the network; importing whatever module it
 any code on the path in the host (``this`` prints, ``torch`` loads hundreds of megabytes). The
 modules a request may name are the components' modules and the modules they take message classes
 from (``from msg import MLRequest`` in ``bo.py``), plus those listed in ``IOPHOST_MESSAGE_MODULES``
-(comma-separated). Nothing else is imported.
+(comma-separated, read by :mod:`iophost.config`). Nothing else is imported.
 """
 
 from __future__ import annotations
 
 import ast
-import os
 import re
 import sys
 from collections.abc import Iterable
@@ -19,23 +18,20 @@ from types import ModuleType
 
 from iop.messages.validation import is_message_class, is_pickle_message_class
 
-from .component import MessageClassError, message_class
 from .loader import ComponentSpec
+from .worker.component import MessageClassError, message_class
 
-MESSAGE_MODULES_ENV = "IOPHOST_MESSAGE_MODULES"
 _CLASSNAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")
 
 
 class MessageClasses:
     """The message classes of one production, checked without importing anything a request names."""
 
-    def __init__(self, specs: Iterable[ComponentSpec], extra_modules: Iterable[str] | None = None) -> None:
+    def __init__(self, specs: Iterable[ComponentSpec], extra_modules: Iterable[str] = ()) -> None:
         modules: set[str] = set()
         for spec in specs:
             modules.add(spec.module)
             modules.update(_message_modules_of(spec.module, spec.import_paths))
-        if extra_modules is None:
-            extra_modules = os.environ.get(MESSAGE_MODULES_ENV, "").split(",")
         modules.update(name.strip() for name in extra_modules if name.strip())
         self.modules = frozenset(modules)
         self._known: dict[str, type] = {}  # the hot path: one dict lookup per message
@@ -56,7 +52,7 @@ class MessageClasses:
         if module_name not in self.modules:
             raise MessageClassError(
                 f"unknown message class {classname!r}: module {module_name!r} is not one of this production's "
-                f"message modules ({', '.join(sorted(self.modules)) or 'none'}; more with {MESSAGE_MODULES_ENV})")
+                f"message modules ({', '.join(sorted(self.modules)) or 'none'}; more with IOPHOST_MESSAGE_MODULES)")
         self._known[classname] = message_class(classname)
         return self._known[classname]
 

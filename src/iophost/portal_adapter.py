@@ -26,12 +26,15 @@ class PortalAdapter:
     def production(self) -> Production:
         return self.host.production
 
+    def item(self, name: str) -> Any:
+        return self.host.item(name)
+
     @property
     def data_dir(self) -> Path:
         return self.host.data_dir
 
     @property
-    def model_path(self) -> Path:
+    def model_path(self) -> Path | None:
         return self.host.model_path
 
     def check_credentials(self, username: str, password: str) -> bool:

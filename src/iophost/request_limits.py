@@ -8,7 +8,6 @@ JSON string inside the request.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 
@@ -24,12 +23,6 @@ _TOKENS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 class RequestLimits:
     max_body_bytes: int = DEFAULT_BODY_BYTES
     max_json_depth: int = DEFAULT_JSON_DEPTH
-
-    @classmethod
-    def from_env(cls) -> RequestLimits:
-        """The limits set in the environment, the defaults otherwise."""
-        return cls(max_body_bytes=_positive(BODY_ENV, DEFAULT_BODY_BYTES),
-                   max_json_depth=_positive(DEPTH_ENV, DEFAULT_JSON_DEPTH))
 
     def too_large(self) -> str:
         return (f"request body is larger than the limit of {self.max_body_bytes} bytes "
@@ -57,17 +50,3 @@ class RequestLimits:
 
 
 DEFAULT_LIMITS = RequestLimits()
-
-
-def _positive(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise ValueError(f"{name} must be a positive whole number, got {value!r}")
-    return number
-

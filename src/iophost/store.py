@@ -49,10 +49,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
 from .errors import StoreUnavailableError
-
-#: Statuses of a message that the host has not finished: after a crash they become Aborted.
-UNFINISHED = ("Created", "Queued", "Delivered")
-STATUSES = ("Created", "Queued", "Delivered", "Completed", "Error", "Discarded", "Suspended", "Aborted")
+from .statuses import FAILED, UNFINISHED, MessageStatus
 
 #: How long a request waits for a busy database before it is refused; retries back off up to RETRY_MAX s.
 REQUEST_WAIT = 30.0
@@ -120,8 +117,8 @@ def _engine(url: str) -> Engine:
             # WAL: readers never block the writer; NORMAL: a commit survives a crash of the host
             # process (not of the machine), which is what "persisted before delivery" guards.
             cursor = connection.cursor()
-            # Taken by a new database only: a body of 1 MB (an embedding) is committed with 45 % less
-            # CPU in 16 KB pages than in 4 KB ones (0.02 ms more for a small message).
+            # Taken by a new database only: a large body (an embedding) is committed with much less
+            # CPU in 16 KB pages than in 4 KB ones (docs/serving.md#a-body-is-encoded-once).
             cursor.execute("PRAGMA page_size=16384")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -238,7 +235,7 @@ class MessageStore:
 
     def finish_later(self, message_id: int, status: str, error: str = "", processed: datetime | None = None) -> None:
         self._defer(_FINISH, {"message_id": message_id, "new_status": status, "processed": processed or now(),
-                              "failed": status in ("Error", "Aborted"), "error": error})
+                              "failed": status in FAILED, "error": error})
 
     def log_later(self, type: str, config_name: str, text: str, *, session_id: int | None = None,
                   message_id: int | None = None, job: str = "", source_class: str = "",
@@ -330,7 +327,7 @@ class MessageStore:
         with self._write_lock, self._lock:
             result = self._conn.execute(
                 update(messages).where(messages.c.status.in_(UNFINISHED))
-                .values(status="Aborted", is_error=True, error_text=reason, time_processed=now()))
+                .values(status=MessageStatus.ABORTED, is_error=True, error_text=reason, time_processed=now()))
             self._conn.commit()
         return result.rowcount or 0
 

@@ -100,7 +100,7 @@ def run_pipeline(pipe: Any, arguments: dict[str, Any], limits: AnswerLimits | No
 
 
 #: Tasks whose pipelines answer ``tensor.tolist()`` unless asked for tensors: plain lists of floats
-#: already, which :func:`to_jsonable` would check float by float (1 ms on an answer of 1 MB).
+#: already, which :func:`to_jsonable` would check float by float (docs/serving.md#a-body-is-encoded-once).
 LISTED_TASKS = frozenset({"feature-extraction", "image-feature-extraction"})
 
 

@@ -19,7 +19,7 @@ from iop import BusinessOperation
 
 from iris_credentials import credential_password
 from iris_trace import for_visual_trace
-from mlcore.coercion import coerce
+from mlcore.coercion import coerce, setting_number, setting_truth
 from mlcore.images import (
     ImageLimits,
     load_image,
@@ -112,7 +112,7 @@ class HFOperation(BusinessOperation):
     def on_hf_request(self, request: HFRequest) -> HFResponse:
         key = resolve_key(request.api_key, self.api_key, self._stored_key)
         output = call_inference_api(request.api_url, request.payload, key,
-                                    timeout=float(coerce(self.timeout)), base=self.api_base)
+                                    timeout=_number(self, "timeout", float), base=self.api_base)
         return HFResponse(payload=output, api_url=request.api_url)
 
 
@@ -154,13 +154,13 @@ class MLOperation(BusinessOperation):
 
     def on_init(self) -> None:
         resolve_defaults(self, self._DEFAULTS)
-        self._answer_limits = AnswerLimits(max_return_sequences=_setting_number(self, "max_return_sequences", int, 0),
-                                           max_answer_tokens=_setting_number(self, "max_answer_tokens", int, 0),
-                                           max_inputs=_setting_number(self, "max_inputs", int, 0))
-        self._image_limits = ImageLimits(max_bytes=_setting_number(self, "max_image_bytes", int, 0),
-                                         max_pixels=_setting_number(self, "max_image_pixels", int, 0))
-        self.batch_size = _setting_number(self, "batch_size", int, 1)
-        self.batch_wait_ms = _setting_number(self, "batch_wait_ms", float, 0)
+        self._answer_limits = AnswerLimits(max_return_sequences=_number(self, "max_return_sequences", int, 0),
+                                           max_answer_tokens=_number(self, "max_answer_tokens", int, 0),
+                                           max_inputs=_number(self, "max_inputs", int, 0))
+        self._image_limits = ImageLimits(max_bytes=_number(self, "max_image_bytes", int, 0),
+                                         max_pixels=_number(self, "max_image_pixels", int, 0))
+        self.batch_size = _number(self, "batch_size", int, 1)
+        self.batch_wait_ms = _number(self, "batch_wait_ms", float, 0)
         self._pipeline = None
         if not self.name and self.model_url:
             self.name = parse_model_url(self.model_url).folder_name
@@ -207,16 +207,9 @@ def _arguments(request: MLRequest) -> dict[str, Any]:
     return {key: value for key, value in vars(request).items() if value is not None and not key.startswith("_")}
 
 
-def _setting_number(component: Any, name: str, kind: type, least: float) -> Any:
-    """A numeric setting, checked: ValueError naming it unless it is a number of at least ``least``."""
-    try:
-        value = kind(coerce(getattr(component, name)))
-    except (TypeError, ValueError):
-        value = None
-    if value is None or value < least:
-        what = "whole number" if kind is int else "number"
-        raise ValueError(f"setting {name}={getattr(component, name)!r}: expected a {what} of at least {least:g}")
-    return value
+def _number(component: Any, name: str, kind: type, least: float | None = None) -> Any:
+    """The component's numeric setting ``name``, checked (see :func:`mlcore.coercion.setting_number`)."""
+    return setting_number(getattr(component, name), name, kind, least)
 
 
 class TuningOperation(BusinessOperation):
@@ -317,7 +310,7 @@ class TuningOperation(BusinessOperation):
     def _load(self) -> None:
         from mlcore.tuning import load_classifier
 
-        self._model, self._tokenizer = load_classifier(self._model_dir, int(coerce(self.num_labels)),
+        self._model, self._tokenizer = load_classifier(self._model_dir, _number(self, "num_labels", int),
                                                        user_settings(self))
         self.log_info(f"{self.model_name} loaded from {self._model_dir} with {self.num_labels} labels")
 
@@ -328,14 +321,14 @@ class TuningOperation(BusinessOperation):
         from mlcore.tuning import TrainingLimits, TuningConfig, train_from_table
         from mlcore.tuning.request import processes
 
-        config = TuningConfig(model_root=Path(self.path), model_name=self.model_name, seed=int(coerce(self.seed)),
+        config = TuningConfig(model_root=Path(self.path), model_name=self.model_name, seed=_number(self, "seed", int),
                               country_iso_code=self.country_iso_code,
-                              measure_energy=bool(coerce(self.measure_energy)),
-                              progress_every_s=float(coerce(self.progress_seconds)),
-                              limits=TrainingLimits(max_epochs=float(coerce(self.max_epochs)),
-                                                    max_steps=int(coerce(self.max_steps)),
-                                                    max_train_seconds=float(coerce(self.max_train_seconds))),
-                              num_labels=int(coerce(self.num_labels)), load_options=user_settings(self),
+                              measure_energy=setting_truth(self.measure_energy, "measure_energy"),
+                              progress_every_s=_number(self, "progress_seconds", float),
+                              limits=TrainingLimits(max_epochs=_number(self, "max_epochs", float),
+                                                    max_steps=_number(self, "max_steps", int),
+                                                    max_train_seconds=_number(self, "max_train_seconds", float)),
+                              num_labels=_number(self, "num_labels", int), load_options=user_settings(self),
                               processes=processes(self.processes) or 1,
                               launcher_options=tuple(shlex.split(self.launcher_options)))
         if self._model is None:
@@ -359,7 +352,7 @@ class TuningOperation(BusinessOperation):
         from mlcore.tuning import NoTemporaryModelError, promote
 
         try:
-            promotion = promote(Path(self.path), self.model_name, int(coerce(self.keep_versions)))
+            promotion = promote(Path(self.path), self.model_name, _number(self, "keep_versions", int))
         except NoTemporaryModelError as exc:
             return OverrideResponse(text=str(exc))
         self.log_info(f"temp-{self.model_name} promoted to {promotion.model_dir}; previous model kept in "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from iop import BusinessProcess, target
 
-from mlcore.coercion import coerce
+from mlcore.coercion import setting_number
 from mlcore.review_triage import stars_from_prediction
 from msg import MLRequest, ReviewAlertRequest, ReviewRequest, ReviewTriageResponse
 
@@ -19,7 +19,7 @@ class ReviewTriageProcess(BusinessProcess):
     alert_stars: str = ""
 
     def on_init(self) -> None:
-        self._alert_stars = int(coerce(self.alert_stars or "2"))
+        self._alert_stars = setting_number(self.alert_stars or "2", "alert_stars")
 
     def on_review_request(self, request: ReviewRequest) -> ReviewTriageResponse:
         answer = self.send_request_sync(self.Classifier, MLRequest(inputs=request.text))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from iop import PollingBusinessService, target
 
-from mlcore.coercion import coerce
+from mlcore.coercion import setting_number
 from mlcore.database import create_db_engine
 from mlcore.review_triage import last_review_id, new_reviews
 from msg import ReviewRequest
@@ -26,8 +26,9 @@ class ReviewPollingService(PollingBusinessService):
 
     def on_init(self) -> None:
         self._engine = create_db_engine(self.db_url or None)
-        self._batch = int(coerce(self.batch or "20"))
-        self._last_id = int(coerce(self.start_after_id)) if self.start_after_id else last_review_id(self._engine)
+        self._batch = setting_number(self.batch or "20", "batch", least=1)
+        self._last_id = (setting_number(self.start_after_id, "start_after_id") if self.start_after_id
+                         else last_review_id(self._engine))
         self.log_info(f"watching iris.Review for rows after ID {self._last_id}")
 
     def on_tear_down(self) -> None:

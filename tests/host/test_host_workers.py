@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from host_process import wait_for, write_settings
 
-from iophost import worker_process
 from iophost.errors import StateError
 from iophost.host import Host
 from iophost.loader import ComponentSpec
 from iophost.store import MessageStore
-from iophost.workers import ItemWorkers, Job, Outcome
+from iophost.worker import child_process
+from iophost.worker.host_pool import ItemWorkers, Job, Outcome
 
 ECHO = "host_components.EchoRequest"
 
@@ -44,7 +44,7 @@ def test_a_worker_lets_its_idle_openmp_threads_sleep_soon_unless_the_environment
     for name, value in (("GOMP_SPINCOUNT", "5"), ("OMP_WAIT_POLICY", "ACTIVE")):  # the user's choice stands
         monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
         monkeypatch.setenv(name, value)
-        worker_process.spin_briefly()
+        child_process.spin_briefly()
         assert os.environ.get("GOMP_SPINCOUNT") == ("5" if name == "GOMP_SPINCOUNT" else None)
 
 
@@ -52,11 +52,11 @@ def test_each_worker_of_a_pool_gets_its_share_of_the_cores_for_openmp_unless_the
         host: Host, monkeypatch):
     # two workers of one thread per core each, on two cores: 3.5x fewer messages/s (docs/serving.md)
     given = os.environ.get("OMP_NUM_THREADS")
-    share = given or str(max(1, worker_process.available_cores() // 2))
+    share = given or str(max(1, child_process.available_cores() // 2))
     assert host.call("Echo", ECHO, {"text": "env:OMP_NUM_THREADS"})[1].response_body["text"] == share
     assert host.call("One", ECHO, {"text": "env:OMP_NUM_THREADS"})[1].response_body["text"] == (given or "")
     monkeypatch.setenv("OMP_NUM_THREADS", "3")  # the user's choice stands
-    worker_process.share_cores(2)
+    child_process.share_cores(2)
     assert os.environ["OMP_NUM_THREADS"] == "3"
 
 

@@ -9,30 +9,13 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
-from ..errors import (
-    ComponentError,
-    DataFolderInUseError,
-    HostError,
-    InvalidMessageError,
-    RefusedMessageError,
-    StateError,
-    StoreUnavailableError,
-    UnknownItemError,
-    UnknownProductionError,
-)
+from ..errors import HostError
 from ..host import Host
 from .body_limits import BodyLimits
+from .error_status import error_content, http_status
 from .routes import iop, messages
 
 API_PREFIX = "/api/iop"
-
-#: How each host error reads over HTTP; a component that failed is the server's error, as on IRIS.
-_STATUS = {UnknownItemError: 404, UnknownProductionError: 404, InvalidMessageError: 400, StateError: 409,
-           DataFolderInUseError: 409, RefusedMessageError: 400, ComponentError: 500, StoreUnavailableError: 503}
-
-
-def _status_of(exc: HostError) -> int:
-    return next((code for kind, code in _STATUS.items() if isinstance(exc, kind)), 500)
 
 
 def create_app(host: Host) -> FastAPI:
@@ -42,12 +25,10 @@ def create_app(host: Host) -> FastAPI:
     app.state.host = host
     app.add_middleware(BodyLimits, limits=host.limits)
 
+    # The REST API's and the portal's routes alike (the portal's pages read "error" too).
     @app.exception_handler(HostError)
     async def _host_error(_request: Request, exc: HostError) -> JSONResponse:
-        content = {"error": str(exc)}
-        if isinstance(exc, ComponentError):
-            content["session_id"] = exc.session_id
-        return JSONResponse(content, status_code=_status_of(exc))
+        return JSONResponse(error_content(exc), status_code=http_status(exc))
 
     # IoP's clients read ``{"error": ...}``; the portal's own routes keep FastAPI's defaults.
     @app.exception_handler(HTTPException)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from ..credentials import basic_credentials
 from ..host import Host
 from ..origin import refuse_cross_site
 
@@ -25,13 +24,7 @@ async def require_user(request: Request, host: Annotated[Host, Depends(get_host)
 def authenticated_user(request: Request, host: Host) -> str:
     """:func:`require_user` for a route that resolves no dependencies (the message route)."""
     refuse_cross_site(request)
-    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
-    username = password = ""
-    if scheme.lower() == "basic":
-        try:
-            username, _, password = base64.b64decode(encoded, validate=True).decode("utf-8").partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            username = password = ""
+    username, password = basic_credentials(request.headers.get("authorization")) or ("", "")
     if not username or not host.check_credentials(username, password):
         raise HTTPException(401, "invalid username or password", headers={"WWW-Authenticate": 'Basic realm="iophost"'})
     return username

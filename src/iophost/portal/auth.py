@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from fastapi import HTTPException, Request
 
+from ..credentials import basic_credentials
 from ..origin import SAFE_METHODS, refuse_cross_site
 
 SESSION_COOKIE = "iophost_portal"
@@ -28,17 +29,6 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
 
 CredentialCheck = Callable[[str, str], bool]
-
-
-def fixed_credentials(username: str, password: str) -> CredentialCheck:
-    """A credential check against one username and password, in constant time."""
-
-    def check(user: str, given: str) -> bool:
-        user_ok = hmac.compare_digest(user.encode(), username.encode())
-        password_ok = hmac.compare_digest(given.encode(), password.encode())
-        return user_ok and password_ok
-
-    return check
 
 
 @dataclass
@@ -94,13 +84,8 @@ class PortalAuth:
         return self._sign(f"login|{nonce}")
 
     def basic_user(self, header: str | None) -> str | None:
-        if not header or not header.lower().startswith("basic "):
-            return None
-        try:
-            user, _, password = base64.b64decode(header[6:].strip()).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
-        return user if self.check_credentials(user, password) else None
+        user, password = basic_credentials(header) or ("", "")
+        return user if user and self.check_credentials(user, password) else None
 
     def identify(self, request: Request) -> Identity | None:
         """Who makes this request: a valid session cookie, else valid Basic credentials, else None."""

@@ -16,9 +16,6 @@ from iop import Production
 from .. import jsontext
 from .messages import LogEntryView, MessageView
 
-#: Item states the production diagram draws.
-ITEM_STATES = ("starting", "running", "stopped", "error", "disabled")
-
 
 @dataclass
 class _Page:
@@ -78,12 +75,15 @@ class PortalHost(Protocol):
     def production(self) -> Production:
         """The production's current definition (IoP's model), changes included."""
 
+    def item(self, name: str) -> Any:
+        """The production's item ``name``; :class:`iophost.errors.UnknownItemError` when there is none."""
+
     @property
     def data_dir(self) -> Path: ...
 
     @property
-    def model_path(self) -> Path:
-        """Where models are cached (the ``path`` setting's default)."""
+    def model_path(self) -> Path | None:
+        """A model folder named at start (``--models``); None: the ML core's default."""
 
     def check_credentials(self, username: str, password: str) -> bool: ...
 
@@ -91,7 +91,7 @@ class PortalHost(Protocol):
         """``running``, ``stopped`` (or another IRIS production state, lowercase)."""
 
     def item_states(self) -> dict[str, str]:
-        """Each item's state, one of :data:`ITEM_STATES`, by item name."""
+        """Each item's state, one of :class:`iophost.statuses.ItemState`, by item name."""
 
     def item_errors(self) -> dict[str, str]:
         """Why each item in error is in error, by item name (items without an error left out)."""

@@ -16,8 +16,8 @@ from typing import Any
 
 from .. import jsontext
 from ..masking import MASKER
+from ..statuses import FAILED
 
-ERROR_STATUSES = frozenset({"Error", "Aborted"})
 IMAGE_FIELD_SUFFIXES = ("_png_base64", "png_base64", "image_base64")
 
 
@@ -49,7 +49,7 @@ class MessageView:
 
     @property
     def failed(self) -> bool:
-        return self.is_error or self.status in ERROR_STATUSES
+        return self.is_error or self.status in FAILED
 
     @cached_property
     def body(self) -> Any:

@@ -24,13 +24,15 @@ from typing import Any
 
 from iop import Production
 
+from ..errors import HostError
+
 FILE_NAME = "production-changes.json"
 #: Item names the portal accepts: they appear in URLs, log filters and exported Python, so no ``/``, ``?``, ``#``...
 ITEM_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_ .\-]{0,127}")
 ITEM_FIELDS = ("enabled", "pool_size", "comment")
 
 
-class ChangeError(ValueError):
+class ChangeError(HostError, ValueError):
     """A change that cannot be applied: unknown item or class, duplicate name, bad value."""
 
 
@@ -165,7 +167,7 @@ class ProductionChanges:
         if pool_size is not None and int(pool_size) < 1:
             raise ChangeError("PoolSize must be at least 1")
         with self._lock:
-            production.item(name)  # raises ValueError for an unknown item
+            _item(production, name)
             change = ItemChange(settings=settings, enabled=enabled,
                                 pool_size=None if pool_size is None else int(pool_size), comment=comment)
             _apply_one(production, name, change, component_classes(production))
@@ -192,7 +194,7 @@ class ProductionChanges:
 
     def remove_item(self, production: Production, name: str) -> None:
         with self._lock:
-            production.delete_component(production.item(name))
+            production.delete_component(_item(production, name))
             changes = self.load()
             items = changes.setdefault(production.name, {})
             if items.get(name) and items[name].added_class:
@@ -210,6 +212,13 @@ class ProductionChanges:
                 setattr(current, key, value)
         items[name] = current
         self._save(changes)
+
+
+def _item(production: Production, name: str) -> Any:
+    try:
+        return production.item(name)
+    except ValueError:  # IoP's word for an unknown item
+        raise ChangeError(f"item {name!r} is not in production {production.name}") from None
 
 
 def _apply_one(production: Production, name: str, change: ItemChange, classes: dict[str, type]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ..statuses import ItemState
+
 
 @dataclass
 class Badge:
@@ -18,9 +20,9 @@ def production_badge(state: str, items: dict[str, str]) -> Badge:
     """``starting`` while an item still runs its ``on_init``; ``running, N items in error`` in the error colour."""
     if state != "running":
         return Badge(state, state)
-    if "starting" in items.values():
-        return Badge("starting", "starting")
-    errors = sum(1 for item_state in items.values() if item_state == "error")
+    if ItemState.STARTING in items.values():
+        return Badge(ItemState.STARTING, ItemState.STARTING)
+    errors = sum(1 for item_state in items.values() if item_state == ItemState.ERROR)
     if errors:
         return Badge("error", f"running, {errors} item{'s' if errors > 1 else ''} in error")
     return Badge("running", "running")
@@ -34,9 +36,9 @@ def production_actions(state: str) -> dict[str, bool]:
 
 def item_actions(state: str, production_running: bool) -> dict[str, bool]:
     """Which item buttons apply to an item in ``state``."""
-    return {"start": production_running and state in ("stopped", "error"),
-            "stop": state in ("running", "starting", "error"),
-            "restart": production_running and state in ("running", "error")}
+    return {"start": production_running and state in (ItemState.STOPPED, ItemState.ERROR),
+            "stop": state in (ItemState.RUNNING, ItemState.STARTING, ItemState.ERROR),
+            "restart": production_running and state in (ItemState.RUNNING, ItemState.ERROR)}
 
 
 def status(state: str, items: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from ...errors import InvalidMessageError, failed
 from ...host import Host
+from ...statuses import ItemState, MessageStatus
 from ..deps import HostDep, authenticated_user, require_user
 from ..responses import JSONTextResponse
 from ..schemas import MAX_ID, ComponentBody, DefaultBody, ProductionBody, TestAnswer, TestBody
@@ -20,8 +21,8 @@ API_VERSION = "1.0.0"
 
 router = APIRouter(dependencies=[Depends(require_user)], tags=["IoP"])
 #: The message route alone, ahead of the others and without FastAPI's dependency and body
-#: resolution: it checks the user and reads its body itself (from the client's send to the route,
-#: 0.7 ms instead of 0.9 ms on a 2-core machine; docs/serving.md).
+#: resolution: it checks the user and reads its body itself (measured in
+#: docs/serving.md#the-http-route-and-the-worker-processes).
 message_router = APIRouter(tags=["IoP"])
 _TEST_BODY_SCHEMA = {"required": True, "content": {"application/json": {"schema": TestBody.model_json_schema()}}}
 
@@ -40,7 +41,7 @@ async def test(request: Request) -> JSONTextResponse:
     # (asyncio's own pool: anyio's run_in_threadpool took 0.05 ms more per message).
     sent = await asyncio.get_running_loop().run_in_executor(None, host.send, body.target, body.classname, body.body)
     outcome = await asyncio.wrap_future(sent.outcome)
-    if outcome.status != "Completed":
+    if outcome.status != MessageStatus.COMPLETED:
         raise failed(outcome.error, sent.session_id, outcome.refused)
     # Built here, not validated against TestAnswer again: this route carries the traffic. The body
     # is the text the worker wrote, as a JSON string (IoP's answer), never decoded on the way.
@@ -152,7 +153,8 @@ def queues(host: HostDep, production: str | None = None) -> dict[str, Any]:
     states = host.item_states() if definition is host.production else {}
     return {"production": definition.name, "warnings": [],
             "items": [{"item": item.name, "queue_name": item.name, "class_name": item.class_name,
-                       "exists": states.get(item.name) in ("running", "starting"), "count": host.backlog(item.name)}
+                       "exists": states.get(item.name) in (ItemState.RUNNING, ItemState.STARTING),
+                       "count": host.backlog(item.name)}
                       for item in definition.items]}
 
 
@@ -174,4 +176,4 @@ def component_restart(host: HostDep, body: ComponentBody) -> dict[str, str]:
 
 
 def _started(state: str) -> str:
-    return "started" if state == "running" else state  # "starting": on_init still running (a model load)
+    return "started" if state == ItemState.RUNNING else state  # "starting": on_init still running (a model load)

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
 
 from ...errors import InvalidMessageError
+from ...statuses import MessageStatus
 from ..deps import HostDep, require_user
 from ..responses import JSONTextResponse, with_stored_body
 from ..schemas import MAX_ID, TestBody
@@ -23,7 +24,7 @@ def test_async(host: HostDep, body: TestBody) -> dict[str, Any]:
     if body.restart:
         restart_target(host, body)
     sent = host.send(body.target, body.classname, body.body, priority="Async")
-    return {"session_id": sent.session_id, "message_id": sent.message_id, "status": "Queued"}
+    return {"session_id": sent.session_id, "message_id": sent.message_id, "status": MessageStatus.QUEUED}
 
 
 @router.get("/messages")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...statuses import MessageStatus
 from ..host_protocol import MessageQuery, PortalHost
 from ..messages import MessageView
 from .training import curves_from_log, metrics_table
@@ -25,7 +26,7 @@ def run_state(request: MessageView, session: list[MessageView]) -> str:
         return "failed"
     if any(m.type.lower() == "response" and m.body_class == TRAIN_RESPONSE for m in session):
         return "finished"
-    if request.status in ("Created", "Queued"):
+    if request.status in (MessageStatus.CREATED, MessageStatus.QUEUED):
         return "queued"
     return "running" if request.status == "Delivered" else "finished"
 

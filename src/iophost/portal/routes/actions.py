@@ -9,8 +9,11 @@ from fastapi import APIRouter
 from fastapi.responses import RedirectResponse, Response
 
 from ...errors import HostError
+from ...loader import is_enabled
 from ...masking import MASK, unmask_lines
+from ...setting_values import setting_int
 from ...settings_rule import parse_settings_lines, settings_line_problems
+from ...statuses import ItemState
 from .. import catalog
 from ..context import Ctx, PageUser, PortalContext
 from ..diagram import item_url
@@ -27,8 +30,8 @@ def _back(url: str, *, done: str = "", error: str = "") -> Response:
     return RedirectResponse(f"{url}{joiner}{query}" if query else url, status_code=303)
 
 
-#: What an action may fail with; each is shown on the page the action came from.
-ACTION_ERRORS = (HostError, ValueError, RuntimeError, KeyError, OSError)
+#: What an action may fail with, shown on the page the action came from; anything else is a bug (a 500).
+ACTION_ERRORS = (HostError,)
 
 
 def _run(url: str, done: str, action: Callable[[], object]) -> Response:
@@ -66,11 +69,10 @@ def production_action(action: str, ctx: Ctx, identity: PageUser) -> Response:
 
 def _apply_item_change(ctx: PortalContext, name: str) -> None:
     """Bring a changed item's workers in line with its definition: restart, start or stop it."""
-    item = ctx.host.production.item(name)
-    enabled = str(item.enabled).lower() not in ("false", "0")
+    item = ctx.host.item(name)
     if not _running(ctx):
         return
-    if enabled:
+    if is_enabled(item):
         ctx.host.restart_item(name)
     else:
         ctx.host.stop_item(name)
@@ -80,14 +82,11 @@ def _apply_item_change(ctx: PortalContext, name: str) -> None:
 def item_settings(name: str, ctx: Ctx, identity: PageUser, form: FormFields) -> Response:
     def save() -> None:
         settings = _settings_of(form)
-        current = ctx.host.production.item(name).host_settings
+        current = ctx.host.item(name).host_settings
         settings[catalog.PERCENT_SETTINGS] = unmask_lines(settings[catalog.PERCENT_SETTINGS],
                                                           str(current.get(catalog.PERCENT_SETTINGS) or ""))
         settings.update({key: current[key] for key, value in settings.items() if value == MASK and key in current})
-        try:
-            pool_size = int(form.get("pool_size") or 1)
-        except ValueError as exc:
-            raise ValueError("Pool size must be a whole number") from exc
+        pool_size = setting_int(form.get("pool_size") or 1, "PoolSize", least=1)
         ctx.changes.update_item(ctx.host.production, name, settings=settings, pool_size=pool_size,
                                 comment=form.get("comment", ""), enabled=bool(form.get("enabled")))
         ctx.host.log("Info", name, f"settings changed from the portal by {identity.user}; restarting the item")
@@ -117,7 +116,7 @@ def item_action(name: str, action: str, ctx: Ctx, identity: PageUser) -> Respons
         _apply_item_change(ctx, name)
 
     def remove() -> None:
-        if name in ctx.host.item_states() and ctx.host.item_states()[name] == "running":
+        if name in ctx.host.item_states() and ctx.host.item_states()[name] == ItemState.RUNNING:
             ctx.host.stop_item(name)
         ctx.changes.remove_item(production, name)
 
@@ -145,8 +144,8 @@ def training_action(name: str, action: str, ctx: Ctx, identity: PageUser) -> Res
     """Override or Rollback; an answer that promoted nothing (``promoted: false``) is shown as the failure it is."""
     back = f"/portal/training?item={quote(name, safe='')}"
     try:
-        item = ctx.host.production.item(name)
-    except ValueError as exc:
+        item = ctx.host.item(name)
+    except HostError as exc:
         return _back(back, error=str(exc))
     classname = OVERRIDE_REQUEST if action == "override" else catalog.rollback_class(item)
     if action not in ("override", "rollback") or not classname:

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from ... import jsontext
 from ...api.responses import JSONTextResponse
 from ...masking import MASKER
+from ...statuses import ENDED
 from .. import catalog, states
 from ..context import ApiUser, Ctx, PortalContext
 from ..examples import is_long_request
@@ -33,20 +34,14 @@ def test(target: Annotated[str, Body()], classname: Annotated[str, Body()], ctx:
          body: Annotated[dict[str, Any] | None, Body()] = None,
          asynchronous: Annotated[bool | None, Body()] = None) -> JSONTextResponse:
     """Send a test request; long ones (training) run asynchronously and answer with their session."""
-    try:
-        ctx.host.production.item(target)
-    except ValueError as exc:
-        raise HTTPException(status_code=404, detail=str(exc)) from exc
+    ctx.host.item(target)  # a host error is answered by the app's one policy (iophost.api.error_status)
     body = body or {}
     run_async = is_long_request(classname) if asynchronous is None else asynchronous
-    try:
-        if run_async:
-            session_id = ctx.host.test_async(target, classname, body)
-            return JSONTextResponse({"session_id": session_id, "asynchronous": True,
-                                     "trace_url": f"/portal/trace/{session_id}"})
-        outcome = ctx.host.test(target, classname, body)
-    except (ValueError, RuntimeError) as exc:
-        raise HTTPException(status_code=400, detail=str(exc)) from exc
+    if run_async:
+        session_id = ctx.host.test_async(target, classname, body)
+        return JSONTextResponse({"session_id": session_id, "asynchronous": True,
+                                 "trace_url": f"/portal/trace/{session_id}"})
+    outcome = ctx.host.test(target, classname, body)
     trace = f"/portal/trace/{outcome.session_id}" if outcome.session_id is not None else ""
     return JSONTextResponse({"session_id": outcome.session_id, "asynchronous": False, "trace_url": trace,
                              "classname": outcome.response_class, "body": _shown_body(outcome),
@@ -120,7 +115,7 @@ def message_image(message_id: int, field: str, ctx: Ctx, _user: ApiUser, downloa
 def session(session_id: int, ctx: Ctx, _user: ApiUser) -> JSONTextResponse:
     found = ctx.host.session(session_id)
     return JSONTextResponse({"session_id": session_id, "messages": [m.to_dict() for m in found], "done": bool(found)
-                             and all(m.status in ("Completed", "Error", "Aborted", "Discarded") for m in found)})
+                             and all(m.status in ENDED for m in found)})
 
 
 @router.get("/log")

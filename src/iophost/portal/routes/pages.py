@@ -8,7 +8,12 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from mlcore.layout import default_model_root
+
+from ...errors import UnknownItemError
+from ...loader import is_enabled
 from ...masking import MASKER
+from ...statuses import ENDED, MessageStatus
 from .. import catalog, search, states
 from ..context import Ctx, PageUser, PortalContext, render
 from ..diagram import production_svg
@@ -19,14 +24,13 @@ from ..production_changes import component_classes
 from ..trace import sequence_svg
 
 router = APIRouter()
-STATUSES = ("Created", "Queued", "Delivered", "Completed", "Error", "Discarded", "Suspended", "Aborted")
 LOG_TYPES = ("Assert", "Error", "Warning", "Info", "Trace", "Alert")
 
 
 def _item_or_404(ctx: PortalContext, name: str):
     try:
-        return ctx.host.production.item(name)
-    except ValueError as exc:
+        return ctx.host.item(name)
+    except UnknownItemError as exc:
         raise HTTPException(status_code=404, detail=f"no item named {name!r}") from exc
 
 
@@ -48,7 +52,7 @@ def production_page(request: Request, ctx: Ctx, identity: PageUser) -> Response:
 def item_page(name: str, request: Request, ctx: Ctx, identity: PageUser) -> Response:
     item = _item_or_404(ctx, name)
     state = ctx.host.item_states().get(name, "stopped")
-    return render(request, ctx, identity, "item.html", item=item, state=state,
+    return render(request, ctx, identity, "item.html", item=item, state=state, enabled=is_enabled(item),
                   error=ctx.host.item_errors().get(name, ""),
                   actions=states.item_actions(state, ctx.host.production_state() == "running"),
                   percent_settings=catalog.percent_settings_text(item),
@@ -66,7 +70,7 @@ def test_page(request: Request, ctx: Ctx, identity: PageUser, item: str = "", cl
 @router.get("/portal/trace/{session_id}", response_class=HTMLResponse)
 def trace_page(session_id: int, request: Request, ctx: Ctx, identity: PageUser) -> Response:
     messages = ctx.host.session(session_id)
-    pending = any(m.status not in ("Completed", "Error", "Aborted", "Discarded") for m in messages) or not messages
+    pending = any(m.status not in ENDED for m in messages) or not messages
     return render(request, ctx, identity, "trace.html", session_id=session_id, messages=messages,
                   diagram=sequence_svg(messages, ctx.host.session_log(session_id)), pending=pending)
 
@@ -84,7 +88,7 @@ def messages_page(request: Request, ctx: Ctx, identity: PageUser, since: str = "
     filters = {"since": since, "until": until, "last": last, "status": status, "source": source, "target": target,
                "body_class": body_class, "text": text, "sort": sort, "size": span.size}
     return render(request, ctx, identity, "messages.html", messages=messages, total=total, page=span.page,
-                  pages=max(-(-total // span.size), 1), filters=filters, statuses=STATUSES, search=search,
+                  pages=max(-(-total // span.size), 1), filters=filters, statuses=list(MessageStatus), search=search,
                   items=[item.name for item in ctx.host.production.items])
 
 
@@ -119,7 +123,7 @@ def training_page(request: Request, ctx: Ctx, identity: PageUser, item: str = ""
 
 @router.get("/portal/models", response_class=HTMLResponse)
 def models_page(request: Request, ctx: Ctx, identity: PageUser) -> Response:
-    roots = dict.fromkeys([str(ctx.host.model_path), *(
+    roots = dict.fromkeys([str(ctx.host.model_path or default_model_root()), *(
         catalog.percent_settings(i).get("path", "") for i in ctx.host.production.items)])
     listing = [(root, *list_models(Path(root))) for root in roots if root and Path(root).is_dir()]
     return render(request, ctx, identity, "models.html", listing=listing)

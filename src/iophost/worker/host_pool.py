@@ -1,12 +1,12 @@
-"""The worker processes of one production item, as the host sees them.
+"""Host side: the worker processes of one production item, as the host holds them.
 
-Each of an item's PoolSize workers is a process (see :mod:`iophost.worker_process`) with a
-pipe. A message goes down the pipe of an idle worker straight from the thread that sent it,
-the most recently idle worker first (its caches are warm); when none is idle it waits in the
-item's queue. One reader thread per worker takes whatever comes back up the pipe: the
-component's log lines as they are written, and the outcome, after which it hands that worker
-the next queued message or puts it back among the idle. A worker that dies mid-message fails
-that message with the reason and is started again, unless the item is being stopped.
+Each of an item's PoolSize workers is a process (see :mod:`iophost.worker.child_process`) with a
+pipe (its messages: :mod:`iophost.worker.pipe`). A message goes down the pipe of an idle worker
+straight from the thread that sent it, the most recently idle worker first (its caches are warm);
+when none is idle it waits in the item's queue. One reader thread per worker takes whatever comes
+back up the pipe: the component's log lines as they are written, and the outcome, after which it
+hands that worker the next queued message or puts it back among the idle. A worker that dies
+mid-message fails that message with the reason and is started again, unless the item is being stopped.
 A message whose sending found the process already gone was never started: it goes back to
 the head of the queue for the restarted worker.
 
@@ -19,8 +19,6 @@ worker idle waits up to ``batch_wait_ms`` for others to join it. Each message st
 from __future__ import annotations
 
 import multiprocessing
-import os
-import socket
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -28,14 +26,33 @@ from dataclasses import dataclass, field
 from multiprocessing.context import BaseContext
 from typing import Any, Protocol
 
-from . import jsontext, worker_process
-from .loader import ComponentSpec
-from .pipe_bodies import read_body
+from .. import jsontext
+from ..loader import ComponentSpec
+from ..statuses import ItemState, MessageStatus
+from . import child_process
+from .pipe import (
+    Abandon,
+    Call,
+    Deliver,
+    DeliverBatch,
+    Done,
+    Fail,
+    InitError,
+    Log,
+    Ready,
+    Reply,
+    Stop,
+    Stopped,
+    read_body,
+    receive,
+    send,
+    widen,
+)
 
 START_TIMEOUT = 600.0  # a model download in on_init can take minutes
 STOP_TIMEOUT = 30.0
-#: Socket buffer of each end of a worker's pipe (the kernel caps it at net.core.wmem_max/rmem_max).
-PIPE_BUFFER = 4 << 20
+#: A worker in these states has (or will have) a process.
+LIVE = (ItemState.RUNNING, ItemState.STARTING)
 
 
 @dataclass
@@ -43,7 +60,7 @@ class Outcome:
     """How a message ended: ``Completed`` with a response (its body as the JSON text the worker
     wrote), ``Error`` or ``Aborted`` with a reason."""
 
-    status: str
+    status: MessageStatus
     response_class: str = ""
     response_json: str | None = None
     error: str = ""
@@ -68,8 +85,8 @@ class Job:
     delivered: Callable[[], None] = field(default=lambda: None)
     sent: bool = False  # down the pipe of a live process (else it never started)
 
-    def request(self) -> tuple:
-        return ("msg", self.message_id, self.session_id, self.classname, self.body)
+    def request(self) -> Deliver:
+        return Deliver(self.message_id, self.session_id, self.classname, self.body)
 
     def settle(self, message_id: int, outcome: Outcome) -> None:
         """The worker answered: finish."""
@@ -91,8 +108,8 @@ class Batch:
     def session_id(self) -> int:
         return self.jobs[0].session_id
 
-    def request(self) -> tuple:
-        return ("batch", [(job.message_id, job.session_id, job.classname, job.body) for job in self.jobs])
+    def request(self) -> DeliverBatch:
+        return DeliverBatch([job.request() for job in self.jobs])
 
     def delivered(self) -> None:
         for job in self.jobs:
@@ -122,9 +139,9 @@ class WorkerEvents(Protocol):
                    message_id: int | None = None, job: str = "", source_class: str = "",
                    source_method: str = "") -> None: ...
 
-    def route_call(self, source: str, call: tuple, answer: Callable[[tuple], None], caller: int) -> None:
+    def route_call(self, source: str, call: Call, answer: Callable[[Reply], None], caller: int) -> None:
         """A component of ``source`` (in process ``caller``) sends a message to another item (see
-        :mod:`iophost.calls`); ``answer`` sends the reply back down the caller's pipe."""
+        :mod:`iophost.worker.host_calls`); ``answer`` sends the reply back down the caller's pipe."""
 
     def abandon_call(self, caller: int, call_id: int) -> None:
         """Process ``caller`` stopped waiting for its call ``call_id`` (its timeout passed)."""
@@ -135,7 +152,7 @@ def _context() -> BaseContext:
     # runs threads and a web server); spawn where forkserver does not exist.
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["iophost.worker_process"])
+        context.set_forkserver_preload(["iophost.worker.child_process"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -150,7 +167,7 @@ class _Worker:
 
     def __init__(self, pool: ItemWorkers, index: int) -> None:
         self.pool, self.index = pool, index
-        self.state, self.error, self.pid = "starting", "", 0
+        self.state, self.error, self.pid = ItemState.STARTING, "", 0
         self.job: Job | Batch | None = None
         self.conn: Any = None
         self._process: Any = None
@@ -173,35 +190,39 @@ class _Worker:
             return
         while True:
             try:
-                reply = self.conn.recv()
-                if reply[0] == "done" and reply[3] is not None:  # its body follows it on the pipe
-                    reply = (*reply[:3], read_body(self.conn, reply[3]).decode())
+                reply = receive(self.conn)
+                kind = type(reply)
+                if kind is Done:
+                    # its body follows it on the pipe
+                    body = None if reply.size is None else read_body(self.conn, reply.size).decode()
             except (EOFError, OSError):
                 if self._died():
                     continue
                 return
-            if reply[0] == "log":
+            if kind is Log:
                 self._relay(reply)
-            elif reply[0] == "call":
-                self.pool.events.route_call(self.pool.spec.item, reply[1:], self.answer, self.pid)
-            elif reply[0] == "abandon":
-                self.pool.events.abandon_call(self.pid, reply[1])
-            elif reply[0] == "done":
-                self._finished(reply[1], Outcome("Completed", response_class=reply[2], response_json=reply[3]))
-            elif reply[0] == "fail":
-                self._finished(reply[1], Outcome("Error", error=reply[2], refused=reply[3]))
-            elif reply[0] == "stopped":
+            elif kind is Call:
+                self.pool.events.route_call(self.pool.spec.item, reply, self.answer, self.pid)
+            elif kind is Abandon:
+                self.pool.events.abandon_call(self.pid, reply.call_id)
+            elif kind is Done:
+                self._finished(reply.message_id, Outcome(MessageStatus.COMPLETED, response_class=reply.classname,
+                                                         response_json=body))
+            elif kind is Fail:
+                self._finished(reply.message_id, Outcome(MessageStatus.ERROR, error=reply.error,
+                                                         refused=reply.refused))
+            elif kind is Stopped:
                 self._process.join(5)
-                self.pool.set_state(self, "stopped")
+                self.pool.set_state(self, ItemState.STOPPED)
                 return
 
     def _spawn(self) -> bool:
         """Start the process, wait for its component's on_init, then take work; False when it failed."""
-        self.pool.set_state(self, "starting")
+        self.pool.set_state(self, ItemState.STARTING)
         parent_end, child_end = self.pool.context.Pipe()
         for end in (parent_end, child_end):
-            _widen(end)
-        self._process = self.pool.context.Process(target=worker_process.run,
+            widen(end)
+        self._process = self.pool.context.Process(target=child_process.run,
                                                   args=(self.pool.spec, child_end, len(self.pool.workers)),
                                                   name=f"iophost {self.pool.spec.item}", daemon=True)
         self._process.start()
@@ -209,39 +230,39 @@ class _Worker:
         self.conn, self.pid = parent_end, self._process.pid
         try:
             while self.conn.poll(START_TIMEOUT):
-                reply = self.conn.recv()
-                if reply[0] == "log":
+                reply = receive(self.conn)
+                kind = type(reply)
+                if kind is Log:
                     self._relay(reply)
-                elif reply[0] == "call":  # on_init may send to another item
-                    self.pool.events.route_call(self.pool.spec.item, reply[1:], self.answer, self.pid)
-                elif reply[0] == "ready":
-                    self.pool.set_batching(*reply[2:4])
-                    self.pool.set_state(self, "running")
+                elif kind is Call:  # on_init may send to another item
+                    self.pool.events.route_call(self.pool.spec.item, reply, self.answer, self.pid)
+                elif kind is Ready:
+                    self.pool.set_batching(reply.batch_size, reply.batch_wait)
+                    self.pool.set_state(self, ItemState.RUNNING)
                     self.pool.worker_free(self)
                     return True
-                elif reply[0] == "init_error":
+                elif kind is InitError:
                     self._process.join(5)
-                    return self._failed(f"{self.pool.spec.item} failed to start: {reply[1]}")
+                    return self._failed(f"{self.pool.spec.item} failed to start: {reply.error}")
             self._process.kill()
             return self._failed(f"{self.pool.spec.item} did not start within {START_TIMEOUT:.0f} s")
         except (EOFError, OSError):
             self._process.join(5)
             if self.pool.stopping:  # killed by a stop while on_init ran
-                self.pool.set_state(self, "stopped")
+                self.pool.set_state(self, ItemState.STOPPED)
                 return False
             return self._failed(f"worker process {self.pid} of {self.pool.spec.item} exited while starting "
                                 f"(exit code {self._process.exitcode})")
 
     def _failed(self, reason: str) -> bool:
         self.error = reason
-        self.pool.set_state(self, "error")
+        self.pool.set_state(self, ItemState.ERROR)
         self._log("Error", reason)
         return False
 
-    def _relay(self, reply: tuple) -> None:
-        _, type, text, session_id, message_id, source_class, source_method = reply
-        self._log(type, text, session_id=session_id, message_id=message_id, source_class=source_class,
-                  source_method=source_method)
+    def _relay(self, line: Log) -> None:
+        self._log(line.type, line.text, session_id=line.session_id, message_id=line.message_id,
+                  source_class=line.source_class, source_method=line.source_method)
 
     def _finished(self, message_id: int, outcome: Outcome) -> None:
         job = self.job
@@ -261,19 +282,20 @@ class _Worker:
             job = self.pool.worker_lost(self)
         if self.pool.stopping:
             if job is not None:
-                job.finish(Outcome("Aborted", error=f"{self.pool.spec.item} was killed while processing this message"))
+                job.finish(Outcome(MessageStatus.ABORTED,
+                                   error=f"{self.pool.spec.item} was killed while processing this message"))
             return False
         # Once stop() has begun nothing restarts: a new process would only load its model to be stopped.
         then = "the item is stopping" if self.pool.winding_down else "restarting it"
         if job is not None:
             reason = (f"worker process {self.pid} of {self.pool.spec.item} died (exit code {code}) while processing "
                       f"message {job.message_id}")
-            job.finish(Outcome("Error", error=reason))
+            job.finish(Outcome(MessageStatus.ERROR, error=reason))
             self._log("Error", f"{reason}; {then}", session_id=job.session_id, message_id=job.message_id)
         else:
             self._log("Error", f"worker process {self.pid} of {self.pool.spec.item} exited (exit code {code}); {then}")
         if self.pool.winding_down:
-            self.pool.set_state(self, "stopped")
+            self.pool.set_state(self, ItemState.STOPPED)
         elif self._spawn():
             return True
         self.pool.worker_failed()
@@ -286,23 +308,23 @@ class _Worker:
                 return  # the process died before this was sent: the reader thread queued it again
             job.delivered()
             try:
-                conn.send(job.request())
+                send(conn, job.request())
             except (OSError, ValueError):
                 return  # the process is gone: its reader thread queues the message again
             job.sent = True
 
-    def answer(self, reply: tuple) -> None:
+    def answer(self, reply: Reply) -> None:
         """The reply to a call the component made (the worker waits for it, so it is not idle)."""
         try:
             with self._sending:
-                self.conn.send(reply)
+                send(self.conn, reply)
         except (OSError, ValueError, AttributeError):
             pass  # the caller's process is gone; its own message already failed
 
     def send_stop(self, conn: Any) -> None:
         try:
             with self._sending:
-                conn.send(("stop",))
+                send(conn, Stop())
         except (OSError, ValueError):
             pass
 
@@ -331,39 +353,39 @@ class ItemWorkers:
             worker.thread.start()
 
     # -- state ----------------------------------------------------------------------------------
-    def set_state(self, worker: _Worker, state: str) -> None:
+    def set_state(self, worker: _Worker, state: ItemState) -> None:
         with self._changed:
             worker.state = state
             self._changed.notify_all()
 
     @property
-    def state(self) -> str:
+    def state(self) -> ItemState:
         """``running``, ``starting``, ``error`` (any worker failed to start) or ``stopped``."""
         states = {worker.state for worker in self.workers}
-        for state in ("error", "starting", "running"):
+        for state in (ItemState.ERROR, ItemState.STARTING, ItemState.RUNNING):
             if state in states:
                 return state
-        return "stopped"
+        return ItemState.STOPPED
 
     @property
     def error(self) -> str:
-        return next((worker.error for worker in self.workers if worker.state == "error"), "")
+        return next((worker.error for worker in self.workers if worker.state == ItemState.ERROR), "")
 
     @property
     def pids(self) -> list[int]:
-        return [worker.pid for worker in self.workers if worker.state == "running"]
+        return [worker.pid for worker in self.workers if worker.state == ItemState.RUNNING]
 
-    def wait_started(self, timeout: float) -> str:
+    def wait_started(self, timeout: float) -> ItemState:
         """Wait until no worker is still starting (or ``timeout``); return the state."""
         with self._changed:
-            self._changed.wait_for(lambda: all(w.state != "starting" for w in self.workers), timeout=timeout)
+            self._changed.wait_for(lambda: all(w.state != ItemState.STARTING for w in self.workers), timeout=timeout)
         return self.state
 
     def worker_failed(self) -> bool:
         """A worker could not (re)start: with none left running, fail what waits in the queue."""
-        if not self.stopping and not any(worker.state in ("running", "starting") for worker in self.workers):
+        if not self.stopping and not any(worker.state in LIVE for worker in self.workers):
             self._drain(self._undelivered() if self.winding_down
-                        else Outcome("Error", error=self.error or f"{self.spec.item} is not running"))
+                        else Outcome(MessageStatus.ERROR, error=self.error or f"{self.spec.item} is not running"))
         return False
 
     # -- messages -------------------------------------------------------------------------------
@@ -420,7 +442,7 @@ class ItemWorkers:
             worker.send_job(work, conn)
 
     def _undelivered(self) -> Outcome:
-        return Outcome("Aborted", error=f"{self.spec.item} was stopped before this message was delivered")
+        return Outcome(MessageStatus.ABORTED, error=f"{self.spec.item} was stopped before this message was delivered")
 
     def worker_free(self, worker: _Worker) -> Job | Batch | None:
         """``worker`` has no message any more: give it the next queued one or make it idle (or,
@@ -469,12 +491,12 @@ class ItemWorkers:
         with self._changed:
             self.winding_down = True
             self._changed.wait_for(lambda: not self._queue and all(w.job is None for w in self.workers)
-                                   or not any(w.state in ("running", "starting") for w in self.workers),
+                                   or not any(w.state in LIVE for w in self.workers),
                                    timeout=STOP_TIMEOUT + 10)
             self.stopping = True
             idle, self._idle = list(self._idle), []
         for worker in self.workers:
-            if worker not in idle and worker.state in ("running", "starting"):
+            if worker not in idle and worker.state in LIVE:
                 worker.kill()  # still busy, or still in on_init, after the wait
         for worker in idle:
             worker.send_stop(worker.conn)
@@ -493,14 +515,5 @@ class ItemWorkers:
             worker.thread.join(10)
         self._drain(self._undelivered())
         for worker in self.workers:
-            if worker.state != "error":
-                self.set_state(worker, "stopped")
-
-
-def _widen(conn: Any) -> None:
-    """Let a whole large body sit in the pipe's socket buffer: with the default ~200 KB, a 1 MB
-    answer crossed in a handful of round trips, each waiting for the other process to be scheduled
-    (3 ms on a busy machine, 0.3 ms with room for it)."""
-    with socket.socket(fileno=os.dup(conn.fileno())) as end:
-        for option in (socket.SO_SNDBUF, socket.SO_RCVBUF):
-            end.setsockopt(socket.SOL_SOCKET, option, PIPE_BUFFER)
+            if worker.state != ItemState.ERROR:
+                self.set_state(worker, ItemState.STOPPED)

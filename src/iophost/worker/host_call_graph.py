@@ -1,4 +1,4 @@
-"""Which messages' handlers wait on which synchronous calls, so that a call that would close a
+"""Host side: which messages' handlers wait on which synchronous calls, so that a call that would close a
 cycle of waits (a process calling itself, two PoolSize-1 items calling each other, in one session
 or across two) is refused with the cycle it closes instead of waiting for ever.
 
@@ -12,10 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-
-class CallCycleError(RuntimeError):
-    """A synchronous call whose target's workers all wait on it."""
-
+from ..errors import CallCycleError
 
 #: Message ids of the messages an item's workers are handling (None for a free worker).
 JobsOf = Callable[[str], list[int | None]]

@@ -1,4 +1,5 @@
-"""Create and drive one production component the way IRIS does.
+"""Worker side (its message loading also serves the host's checks): create and drive one
+production component the way IRIS does.
 
 IRIS allocates the Python object without ``__init__``, applies the item's settings (the rule
 of :mod:`iophost.settings_rule`), calls ``on_init`` through IoP's ``_dispatch_on_init``,
@@ -22,20 +23,21 @@ from iop.messages.dispatch import dispatch_message
 from iop.messages.serialization import dataclass_to_dict
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from . import jsontext
-from .request_limits import DEFAULT_LIMITS, RequestLimits
-from .settings_rule import apply_settings
+from .. import jsontext
+from ..errors import InvalidMessageError
+from ..request_limits import DEFAULT_LIMITS, RequestLimits
+from ..settings_rule import apply_settings
 
 
-class MessageClassError(ValueError):
+class MessageClassError(InvalidMessageError):
     """A message class name that cannot be imported or is not an IoP message."""
 
 
-class MessageBodyError(ValueError):
+class MessageBodyError(InvalidMessageError):
     """A message body that is not valid JSON for its class."""
 
 
-class NoHandlerError(ValueError):
+class NoHandlerError(InvalidMessageError):
     """The component has no handler for the message's class (IoP would hand it to a no-op on_message)."""
 
 

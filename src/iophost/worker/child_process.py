@@ -1,14 +1,14 @@
-"""The body of one worker process: build one item's component, then serve messages from a pipe.
+"""Worker side: the body of one worker process: build one item's component, then serve messages
+from its pipe (the pipe's messages: :mod:`iophost.worker.pipe`).
 
 Runs in a fresh process (forkserver or spawn), so the host never imports the component's
 code (nor torch): the class is imported here by module and name. Messages arrive as
-``("msg", message_id, session_id, classname, body)``, the body as JSON text; the process
-answers ``("done", message_id, classname, size)`` followed by the body's ``size`` bytes
-(:mod:`iophost.pipe_bodies`), the body encoded once here, or
-``("fail", ...)``, and streams the component's log calls as ``("log", ...)`` meanwhile; its
-calls to other items go up as ``("call", ...)`` and their answers come down as ``("reply", ...)``
-(:mod:`iophost.calls`). A service with IRIS's default inbound adapter, or a Python inbound
-adapter, is polled here every CallInterval while no message is being served.
+:class:`Deliver` (the body as JSON text); the process answers :class:`Done` followed by the
+body's bytes, the body encoded once here, or :class:`Fail`, and streams the component's log
+calls as :class:`Log` meanwhile; its calls to other items go up as :class:`Call` and their
+answers come down as :class:`Reply` (:mod:`iophost.worker.child_calls`). A service with IRIS's
+default inbound adapter, or a Python inbound adapter, is polled here every CallInterval while no
+message is being served.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ from iop import BusinessProcess, BusinessService, InboundAdapter
 from iop.components.business_service import _call_process_input
 from iop.runtime.environment import prepend_sys_path
 
-from .calls import Calls, Inbox
+from ..loader import ComponentSpec
+from . import pipe
+from .child_calls import Calls, Inbox
 from .component import (
     batching,
     create_component,
@@ -40,16 +42,15 @@ from .component import (
     start_component,
     stop_component,
 )
-from .loader import ComponentSpec
-from .pipe_bodies import write_body
+from .pipe import Deliver, DeliverBatch, Done, Fail, InitError, Log, Ready, Stop, Stopped, write_body
 
 #: IRIS's CallInterval when an item's Adapter settings do not give one (seconds).
 DEFAULT_CALL_INTERVAL = 5.0
 #: How long an idle OpenMP thread (PyTorch's, NumPy's BLAS) busy-waits for more work before it
 #: sleeps, unless the environment says (``OMP_WAIT_POLICY`` or ``GOMP_SPINCOUNT``). GNU OpenMP's
-#: default, 300,000 spins, kept a core busy for about 8 ms after each message, a core the host
-#: needs to store and answer it; 30,000 spins (about 0.1 ms) leave a model's own back-to-back
-#: operations as fast (docs/serving.md).
+#: default spin kept a core busy long after each message, a core the host needs to store and
+#: answer it; this short one leaves a model's own back-to-back operations as fast
+#: (docs/serving.md#the-http-route-and-the-worker-processes).
 OPENMP_SPIN = {"GOMP_SPINCOUNT": "30000"}
 LOG_TYPES = {logging.DEBUG: "Trace", logging.INFO: "Info", logging.WARNING: "Warning", logging.ERROR: "Error",
              logging.CRITICAL: "Alert"}
@@ -72,9 +73,9 @@ class _PipeLogHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            self._send(("log", LOG_TYPES.get(record.levelno, "Info"), record.getMessage(),
-                        self._current.session_id, self._current.message_id,
-                        getattr(record, "class_name", "") or "", getattr(record, "method_name", "") or ""))
+            self._send(Log(LOG_TYPES.get(record.levelno, "Info"), record.getMessage(),
+                           self._current.session_id, self._current.message_id,
+                           getattr(record, "class_name", "") or "", getattr(record, "method_name", "") or ""))
         except (OSError, ValueError):  # the host has gone; nobody left to tell
             pass
 
@@ -85,11 +86,11 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def raised_at(exc: BaseException) -> tuple:
-    """A Trace log reply naming the innermost frame of ``exc``, for whoever debugs the component."""
+def raised_at(exc: BaseException, session_id: int | None = None, message_id: int | None = None) -> Log:
+    """A Trace log line naming the innermost frame of ``exc``, for whoever debugs the component."""
     frames = traceback.extract_tb(exc.__traceback__)
     where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "an unknown place"
-    return "Trace", f"{type(exc).__name__} raised at {where}"
+    return Log("Trace", f"{type(exc).__name__} raised at {where}", session_id, message_id)
 
 
 def run(spec: ComponentSpec, conn: Connection, pool_size: int = 1) -> None:
@@ -118,8 +119,7 @@ def share_cores(pool_size: int) -> None:
     """Give each of an item's ``pool_size`` workers its share of the cores for OpenMP threads
     (``OMP_NUM_THREADS``, read when the component's code first loads an OpenMP runtime), unless
     the environment already sets it. Each runtime otherwise starts one thread per core in every
-    process: two all-MiniLM-L6-v2 workers on two cores, four threads, served 16 clients at 11.6
-    messages/s against 41.1 with a thread each (docs/serving.md)."""
+    process, and the workers' threads fight over the cores (docs/serving.md#several-workers-poolsize)."""
     if pool_size > 1 and "OMP_NUM_THREADS" not in os.environ:
         os.environ["OMP_NUM_THREADS"] = str(max(1, available_cores() // pool_size))
 
@@ -137,9 +137,9 @@ def _serve(spec: ComponentSpec, conn: Connection) -> None:
         prepend_sys_path(path)
     lock = threading.Lock()
 
-    def send(reply: tuple, body: bytes | None = None) -> None:
+    def send(reply: tuple, body: bytes | None = None) -> None:  # any message of iophost.worker.pipe
         with lock:  # a component may log or call from its own threads
-            conn.send(reply)
+            pipe.send(conn, reply)
             if body is not None:
                 write_body(conn, body)
 
@@ -151,11 +151,11 @@ def _serve(spec: ComponentSpec, conn: Connection) -> None:
     try:
         component = _build(spec, logger, calls)
     except BaseException as exc:  # on_init failed: report it and end this process
-        send(("log", *raised_at(exc), None, None, "", ""))
-        send(("init_error", describe(exc)))
+        send(raised_at(exc))
+        send(InitError(describe(exc)))
         return
     gc.freeze()  # the component and its model live as long as the process: keep the collector off them
-    send(("ready", os.getpid(), *batching(component)))
+    send(Ready(os.getpid(), *batching(component)))
     poll = _poller(spec, component, logger, current)
     interval = call_interval(spec) if poll else None
     next_poll = time.monotonic()
@@ -165,20 +165,21 @@ def _serve(spec: ComponentSpec, conn: Connection) -> None:
             poll()
             next_poll = time.monotonic() + interval
             continue
-        if request[0] == "stop":
+        if type(request) is Stop:
             try:
                 stop_component(component)
             except Exception as exc:
-                send(("log", "Error", f"on_tear_down failed: {describe(exc)}", None, None, "", ""))
-            send(("stopped",))
+                send(Log("Error", f"on_tear_down failed: {describe(exc)}"))
+            send(Stopped())
             return
-        if request[0] == "batch":
-            _serve_batch(component, request[1], send, current)
+        if type(request) is DeliverBatch:
+            _serve_batch(component, request.messages, send, current)
             continue
-        _, message_id, session_id, classname, body = request
+        message_id, session_id = request.message_id, request.session_id
         current.session_id, current.message_id = session_id, message_id
         try:
-            _answer(send, message_id, session_id, _handle(component, calls, load_message(classname, body)))
+            _answer(send, message_id, session_id,
+                    _handle(component, calls, load_message(request.classname, request.body)))
         except Exception as exc:
             _answer(send, message_id, session_id, exc)
         finally:
@@ -188,7 +189,7 @@ def _serve(spec: ComponentSpec, conn: Connection) -> None:
 def _answer(send: Any, message_id: int, session_id: int, result: Any) -> None:
     """Tell the host how one message ended: its response (encoded once, here) or its exception."""
     if result is None:
-        send(("done", message_id, "", None))
+        send(Done(message_id, "", None))
         return
     if not isinstance(result, Exception):
         try:
@@ -196,15 +197,15 @@ def _answer(send: Any, message_id: int, session_id: int, result: Any) -> None:
         except (TypeError, ValueError) as exc:  # a response JSON cannot hold
             result = exc
         else:
-            send(("done", message_id, classname, len(body)), body)
+            send(Done(message_id, classname, len(body)), body)
             return
-    send(("log", *raised_at(result), session_id, message_id, "", ""))
+    send(raised_at(result, session_id, message_id))
     # a ValueError is the component refusing the message (a bad field): the caller's error, not the server's
-    send(("fail", message_id, describe(result), isinstance(result, ValueError)))
+    send(Fail(message_id, describe(result), isinstance(result, ValueError)))
 
 
-def _serve_batch(component: Any, messages: list[tuple], send: Any, current: _Current) -> None:
-    """Messages ``(message_id, session_id, classname, body)`` handed together (the host's batching):
+def _serve_batch(component: Any, messages: list[Deliver], send: Any, current: _Current) -> None:
+    """Messages handed together (the host's batching):
     one call of the component's batch hook, then each message's own answer. Log lines written
     meanwhile go to the first message's trace."""
     loaded = []

@@ -1,11 +1,11 @@
-"""IoP's sending API inside a worker process: calls to other items go through the host.
+"""Worker side: IoP's sending API inside a worker process: calls to other items go through the host.
 
 A component's ``send_request_sync``/``send_request_async``/... would call IRIS; here each call
-goes up the worker's pipe as ``("call", call_id, target, classname, body, wants_reply,
-session_id, message_id)``. The host stores it as a hop of the session and routes it to the
-target item's workers; the answer comes back down the same pipe as ``("reply", call_id, status,
-classname, body, error)``. While a call waits, whatever else arrives on the pipe (the next
-message, a stop) is kept for the worker's main loop.
+goes up the worker's pipe as a :class:`~iophost.worker.pipe.Call`. The host stores it as a hop
+of the session and routes it to the target item's workers (:mod:`iophost.worker.host_calls`);
+the answer comes back down the same pipe as a :class:`~iophost.worker.pipe.Reply`. While a call
+waits, whatever else arrives on the pipe (the next message, a stop) is kept for the worker's
+main loop.
 
 A business process's async calls with ``response_required`` are answered the way IRIS does it:
 ``on_response`` for each, then ``on_complete``, whose return value is the process's response;
@@ -27,12 +27,15 @@ from typing import Any
 from iop.components.business_process import _BusinessProcess
 from iop.production import resolve_target
 
+from ..errors import HostError
+from ..statuses import MessageStatus
 from .component import dump_message, load_message, message_classname
+from .pipe import Abandon, Call, Reply, receive
 
 FOREVER = -1
 
 
-class CallError(RuntimeError):
+class CallError(HostError, RuntimeError):
     """A call to another item did not complete (error, timeout, target stopped, call cycle)."""
 
 
@@ -46,7 +49,7 @@ class Inbox:
         self._conn = conn
         self._lock = threading.Condition()
         self._requests: deque[tuple] = deque()
-        self._replies: dict[int, tuple] = {}
+        self._replies: dict[int, Reply] = {}
         self._waiting: set[int] = set()
         self._reading = False
 
@@ -54,7 +57,7 @@ class Inbox:
         """The next message or stop for the main loop; None when ``timeout`` s passed first."""
         return self._wait(lambda: self._requests.popleft() if self._requests else None, timeout)
 
-    def reply(self, call_id: int, timeout: float | None) -> tuple | None:
+    def reply(self, call_id: int, timeout: float | None) -> Reply | None:
         """The reply to ``call_id``; None when ``timeout`` s passed first (a late reply is dropped)."""
         with self._lock:
             self._waiting.add(call_id)
@@ -80,7 +83,7 @@ class Inbox:
                 self._reading = True
                 self._lock.release()
                 try:  # no poll() when waiting without a limit: it costs a selector per message
-                    received = self._conn.recv() if left is None or self._conn.poll(left) else None
+                    received = receive(self._conn) if left is None or self._conn.poll(left) else None
                 finally:
                     self._lock.acquire()
                     self._reading = False
@@ -89,10 +92,10 @@ class Inbox:
                     self._file(received)
 
     def _file(self, received: tuple) -> None:
-        if received[0] != "reply":
+        if type(received) is not Reply:
             self._requests.append(received)
-        elif received[1] in self._waiting:
-            self._replies[received[1]] = received
+        elif received.call_id in self._waiting:
+            self._replies[received.call_id] = received
 
 
 @dataclass
@@ -132,20 +135,19 @@ class Calls:
         if not isinstance(name, str) or not name:
             raise CallError(f"target must be an item name (a target() setting or a string), got {target!r}")
         call_id = next(self._ids)
-        self._send(("call", call_id, name, message_classname(request), dump_message(request), wants_reply,
-                    self._current.session_id, self._current.message_id))
+        self._send(Call(call_id, name, message_classname(request), dump_message(request), wants_reply,
+                        self._current.session_id, self._current.message_id))
         return call_id, name
 
     def _answer(self, call_id: int, target: str, timeout: float | None, limit: str = "") -> Any:
         """The response to ``call_id``; ``limit`` says what bounded the wait when it runs out."""
         reply = self._inbox.reply(call_id, timeout)
         if reply is None:
-            self._send(("abandon", call_id))  # its answer, when it comes, is stored Discarded
+            self._send(Abandon(call_id))  # its answer, when it comes, is stored Discarded
             raise CallError(f"no response from {target} within {limit or f'{timeout:g} s'}")
-        _, _, status, classname, body, error = reply
-        if status != "Completed":
-            raise CallError(f"{target}: {error or status}")
-        return load_message(classname, body) if classname else None
+        if reply.status != MessageStatus.COMPLETED:
+            raise CallError(f"{target}: {reply.error or reply.status}")
+        return load_message(reply.classname, reply.body) if reply.classname else None
 
     def send_request_sync(self, target: Any, request: Any, timeout: int | float = FOREVER,
                           description: str | None = None) -> Any:
