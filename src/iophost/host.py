@@ -34,6 +34,7 @@ from .errors import (
 from .loader import ComponentSpec, SettingsError, component_spec, is_enabled, load_settings, pool_size
 from .masking import MASKER
 from .message_classes import MessageClasses
+from .monitor.activity import Activity, MessageWatch
 from .request_limits import DEFAULT_LIMITS, RequestLimits
 from .settings_rule import PERCENT_SETTINGS, parse_settings_lines
 from .store import MessageStore, now, render_time
@@ -84,6 +85,7 @@ class Host:
         self._running: str | None = None
         self._times: dict[str, dict[str, str]] = {}
         self._closed = False
+        self.activity = Activity()  # what the items' messages did: metrics and the Monitor page
         self._productions = self._load()
         saved = self._folder.read_default()
         self._default = (saved if saved in self._productions else None) or production or next(iter(self._productions))
@@ -400,6 +402,7 @@ class Host:
         hop = session_id is not None
         session_id = session_id or message_id
         outcome: Future = Future()
+        watch = self.activity.watch(target, classname)
         secrets = MASKER.secret_values(data)
         if secrets:
             self._message_secrets[message_id] = secrets
@@ -413,14 +416,19 @@ class Host:
         else:  # a message entering the production: committed before it is delivered
             self.store.add_message(**row)
         # Stopped meanwhile: the workers answer Aborted, as they do for a message still queued at a stop.
+        def delivered() -> None:
+            watch.delivered()
+            self.store.mark_later(message_id, "Delivered")
+
         workers.submit(Job(message_id, session_id, classname, text,
-                           finish=self._finisher(message_id, session_id, source, target, outcome),
-                           delivered=lambda: self.store.mark_later(message_id, "Delivered")))
+                           finish=self._finisher(message_id, session_id, source, target, outcome, watch),
+                           delivered=delivered))
         return SentMessage(message_id, session_id, outcome)
 
     def _finisher(self, message_id: int, session_id: int, source: str, target: str,
-                  future: Future) -> Callable[[Outcome], None]:
+                  future: Future, watch: MessageWatch) -> Callable[[Outcome], None]:
         def finish(outcome: Outcome) -> None:
+            watch.finished(outcome.status == "Completed")
             processed = now()
             self._calls.done(message_id)
             abandoned = message_id in self._abandoned
@@ -493,6 +501,12 @@ class Host:
     def _answer(self, answer: Callable[[tuple], None], caller: int, call_id: int, outcome: Outcome) -> None:
         self._open_calls.pop((caller, call_id), None)
         answer(("reply", call_id, outcome.status, outcome.response_class, outcome.response_json, outcome.error))
+
+    def worker_restarting(self, item: str) -> None:
+        self.activity.restarted(item)
+
+    def batch_delivered(self, item: str, size: int) -> None:
+        self.activity.batch(item, size)
 
     def abandon_call(self, caller: int, call_id: int) -> None:
         """The caller's timeout passed: the answer, when it comes, is stored Discarded, as IRIS does."""
