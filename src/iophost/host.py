@@ -428,7 +428,6 @@ class Host:
     def _finisher(self, message_id: int, session_id: int, source: str, target: str,
                   future: Future, watch: MessageWatch) -> Callable[[Outcome], None]:
         def finish(outcome: Outcome) -> None:
-            watch.finished(outcome.status == "Completed")
             processed = now()
             self._calls.done(message_id)
             abandoned = message_id in self._abandoned
@@ -447,6 +446,7 @@ class Host:
                 self.log("Error", target, outcome.error, session_id=session_id, message_id=message_id)
             self._message_secrets.pop(message_id, None)
             future.set_result(outcome)
+            watch.finished(outcome.status == "Completed")  # after the answer: not on the caller's time
         return finish
 
     def call(self, target: str, classname: str, body: str | dict[str, Any] | None, *,

@@ -89,9 +89,8 @@ def test_the_queue_gauge_rises_while_an_item_is_busy_and_falls_after(host: HostP
         assert value(busy, "iris_interop_queued", id="IRISAPP", **echo) == 2
         release.touch()
         assert [answer.result(60).status_code for answer in answers] == [200] * 3
-    idle = scrape(host)
+    idle = host.wait_for(lambda: scraped_when(host, "iophost_in_flight_messages", echo, 0), 10, "none in flight")
     assert value(idle, "iophost_queued_messages", **echo) == 0
-    assert value(idle, "iophost_in_flight_messages", **echo) == 0
 
 
 def test_a_batched_items_batch_sizes_are_counted(host: HostProcess):

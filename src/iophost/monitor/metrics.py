@@ -47,13 +47,9 @@ class HostCollector(Collector):
         yield from _own(base, states, items, self.host.backlog)
 
 
-def _family(kind: type, name: str, documentation: str, labels: list[str]) -> Metric:
-    return kind(name, documentation, labels=labels)
-
-
 def _iris_hosts(base: dict[str, str], states: dict[str, str]) -> Iterator[Metric]:
-    hosts = _family(GaugeMetricFamily, "iris_interop_hosts", "Number of hosts of the production with each status",
-                    ["id", "production", "status"])
+    hosts = GaugeMetricFamily("iris_interop_hosts", "Number of hosts of the production with each status",
+                              labels=["id", "production", "status"])
     counts: dict[str, int] = {}
     for state in states.values():
         status = IRIS_STATUS.get(state, state)
@@ -65,38 +61,32 @@ def _iris_hosts(base: dict[str, str], states: dict[str, str]) -> Iterator[Metric
 
 def _iris_per_host(base: dict[str, str], items: dict[str, ItemCounters], backlog: Callable[[str], int],
                    now: float) -> Iterator[Metric]:
-    labels = ["id", "host", "production"]
-    families = {
-        "messages": _family(GaugeMetricFamily, "iris_interop_messages",
-                            "Number of messages processed by the host since the local host started", labels),
-        "per_sec": _family(GaugeMetricFamily, "iris_interop_messages_per_sec",
-                           f"Messages processed per second by the host over the last {SAMPLE_SECONDS} s", labels),
-        "queued": _family(GaugeMetricFamily, "iris_interop_queued", "Messages queued for the host", labels),
-    }
+    def gauge(name: str, documentation: str) -> GaugeMetricFamily:
+        return GaugeMetricFamily(name, documentation, labels=["id", "host", "production"])
+
+    messages = gauge("iris_interop_messages", "Number of messages processed by the host since the local host started")
+    per_sec = gauge("iris_interop_messages_per_sec",
+                    f"Messages processed per second by the host over the last {SAMPLE_SECONDS} s")
+    queued = gauge("iris_interop_queued", "Messages queued for the host")
     for name, counters in items.items():
         values = [base["id"], name, base["production"]]
-        lately = summed(recent(counters, now, SAMPLE_SECONDS).values())
-        families["messages"].add_metric(values, summed(counters.by_class.values()).count)
-        families["per_sec"].add_metric(values, lately.count / SAMPLE_SECONDS)
-        families["queued"].add_metric(values, backlog(name))
-    yield from families.values()
+        messages.add_metric(values, summed(counters.by_class.values()).count)
+        per_sec.add_metric(values, summed(recent(counters, now, SAMPLE_SECONDS).values()).count / SAMPLE_SECONDS)
+        queued.add_metric(values, backlog(name))
+    yield from (messages, per_sec, queued)
 
 
 def _iris_activity(base: dict[str, str], kinds: dict[str, str], items: dict[str, ItemCounters],
                    now: float) -> Iterator[Metric]:
     """IRIS's activity volume metrics, per host and message type, over the last sample interval."""
-    labels = ["id", "hosttype", "host", "production", "messagetype"]
-    what = f"over the last {SAMPLE_SECONDS} s"
-    families = [
-        _family(GaugeMetricFamily, "iris_interop_avg_processing_time",
-                f"Average seconds the host took to process a message of the type, {what}", labels),
-        _family(GaugeMetricFamily, "iris_interop_avg_queueing_time",
-                f"Average seconds a message of the type waited in the host's queue, {what}", labels),
-        _family(GaugeMetricFamily, "iris_interop_sample_count",
-                f"Messages of the type the host processed {what}", labels),
-        _family(GaugeMetricFamily, "iris_interop_sample_count_per_sec",
-                f"Messages of the type the host processed per second, {what}", labels),
-    ]
+    def gauge(name: str, documentation: str) -> GaugeMetricFamily:
+        return GaugeMetricFamily(name, f"{documentation}, over the last {SAMPLE_SECONDS} s",
+                                 labels=["id", "hosttype", "host", "production", "messagetype"])
+
+    families = [gauge("iris_interop_avg_processing_time", "Average seconds the host took to process a message"),
+                gauge("iris_interop_avg_queueing_time", "Average seconds a message waited in the host's queue"),
+                gauge("iris_interop_sample_count", "Messages of the type the host processed"),
+                gauge("iris_interop_sample_count_per_sec", "Messages of the type the host processed per second")]
     for name, counters in items.items():
         for classname, totals in sorted(recent(counters, now, SAMPLE_SECONDS).items()):
             values = [base["id"], kinds.get(name, ""), name, base["production"], classname or NO_TYPE]
@@ -110,28 +100,26 @@ def _iris_activity(base: dict[str, str], kinds: dict[str, str], items: dict[str,
 def _own(base: dict[str, str], states: dict[str, str], items: dict[str, ItemCounters],
          backlog: Callable[[str], int]) -> Iterator[Metric]:
     """What IRIS does not report: states, latency histograms, in flight, restarts, batch sizes."""
-    host_labels = ["production", "host"]
-    state = _family(GaugeMetricFamily, f"{PREFIX}_item_state", "1 for the item's current state", host_labels
-                    + ["state"])
-    ready = _family(GaugeMetricFamily, f"{PREFIX}_item_ready", "1 when the item finished on_init and runs",
-                    host_labels)
-    queued = _family(GaugeMetricFamily, f"{PREFIX}_queued_messages", "Messages waiting for a worker of the item",
-                     host_labels)
-    in_flight = _family(GaugeMetricFamily, f"{PREFIX}_in_flight_messages",
-                        "Messages a worker of the item is processing", host_labels)
-    restarts = _family(GaugeMetricFamily, f"{PREFIX}_worker_restarts",
-                       "Worker processes of the item restarted after they died, since the host started", host_labels)
-    latency = _family(HistogramMetricFamily, f"{PREFIX}_message_processing_seconds",
-                      "Seconds from a message's delivery to a worker to its outcome", host_labels
-                      + ["messagetype"])
-    errored = _family(GaugeMetricFamily, f"{PREFIX}_messages_errored",
-                      "Messages of the type that ended in Error or Aborted, since the host started", host_labels
-                      + ["messagetype"])
-    queueing = _family(GaugeMetricFamily, f"{PREFIX}_message_queueing_seconds",
-                       "Seconds messages waited for a worker in all, since the host started", host_labels
-                       + ["messagetype"])
-    batches = _family(HistogramMetricFamily, f"{PREFIX}_batch_size", "Messages handed to a worker together",
-                      host_labels)
+    per_item, per_type = ["production", "host"], ["production", "host", "messagetype"]
+    state = GaugeMetricFamily(f"{PREFIX}_item_state", "1 for the item's current state",
+                              labels=[*per_item, "state"])
+    ready = GaugeMetricFamily(f"{PREFIX}_item_ready", "1 when the item finished on_init and runs", labels=per_item)
+    queued = GaugeMetricFamily(f"{PREFIX}_queued_messages", "Messages waiting for a worker of the item",
+                               labels=per_item)
+    in_flight = GaugeMetricFamily(f"{PREFIX}_in_flight_messages", "Messages a worker of the item is processing",
+                                  labels=per_item)
+    restarts = GaugeMetricFamily(f"{PREFIX}_worker_restarts",
+                                 "Worker processes of the item restarted after they died, since the host started",
+                                 labels=per_item)
+    latency = HistogramMetricFamily(f"{PREFIX}_message_processing_seconds",
+                                    "Seconds from a message's delivery to a worker to its outcome", labels=per_type)
+    errored = GaugeMetricFamily(f"{PREFIX}_messages_errored",
+                                "Messages of the type that ended in Error or Aborted, since the host started",
+                                labels=per_type)
+    queueing = GaugeMetricFamily(f"{PREFIX}_message_queueing_seconds",
+                                 "Seconds messages waited for a worker in all, since the host started",
+                                 labels=per_type)
+    batches = HistogramMetricFamily(f"{PREFIX}_batch_size", "Messages handed to a worker together", labels=per_item)
     for name, counters in items.items():
         labels = [base["production"], name]
         state.add_metric(labels + [states[name]], 1)
