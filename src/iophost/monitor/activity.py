@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 #: Upper bounds (seconds) of the latency histograms: a cached echo takes a millisecond, a model's
@@ -45,14 +45,21 @@ class Totals:
     def count(self) -> int:
         return self.completed + self.errors
 
-    def add(self, ok: bool, processing: float, queueing: float, bucket: int) -> None:
+    @property
+    def processed(self) -> int:
+        """Messages a worker took (the histogram's count): those aborted in the queue left out."""
+        return sum(self.buckets)
+
+    def add(self, ok: bool, processing: float, queueing: float, bucket: int | None) -> None:
+        """One message's outcome; ``bucket`` None: it never reached a worker (aborted in the queue)."""
         if ok:
             self.completed += 1
         else:
             self.errors += 1
-        self.processing_seconds += processing
-        self.queueing_seconds += queueing
-        self.buckets[bucket] += 1
+        if bucket is not None:
+            self.processing_seconds += processing
+            self.queueing_seconds += queueing
+            self.buckets[bucket] += 1
 
     def merge(self, other: Totals) -> None:
         self.completed += other.completed
@@ -124,7 +131,7 @@ class MessageWatch:
 class Activity:
     """The items' counters, updated by their messages' watches and read by whoever shows them."""
 
-    def __init__(self, clock=time.time) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._lock = threading.Lock()
         self._items: dict[str, ItemCounters] = {}
@@ -145,7 +152,7 @@ class Activity:
 
     def finished(self, item: str, classname: str, ok: bool, processing: float, queueing: float,
                  was_delivered: bool) -> None:
-        bucket = bisect_left(LATENCY_BUCKETS, processing)
+        bucket = bisect_left(LATENCY_BUCKETS, processing) if was_delivered else None
         start = int(self._clock()) // WINDOW_SECONDS * WINDOW_SECONDS
         with self._lock:
             counters = self._counters(item)

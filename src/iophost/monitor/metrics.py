@@ -90,8 +90,8 @@ def _iris_activity(base: dict[str, str], kinds: dict[str, str], items: dict[str,
     for name, counters in items.items():
         for classname, totals in sorted(recent(counters, now, SAMPLE_SECONDS).items()):
             values = [base["id"], kinds.get(name, ""), name, base["production"], classname or NO_TYPE]
-            count = totals.count
-            for family, value in zip(families, (totals.processing_seconds / count, totals.queueing_seconds / count,
+            count, taken = totals.count, max(totals.processed, 1)
+            for family, value in zip(families, (totals.processing_seconds / taken, totals.queueing_seconds / taken,
                                                 count, count / SAMPLE_SECONDS), strict=True):
                 family.add_metric(values, value)
     yield from families
