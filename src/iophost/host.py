@@ -415,11 +415,11 @@ class Host:
             self.store.add_message_later(**row)
         else:  # a message entering the production: committed before it is delivered
             self.store.add_message(**row)
-        # Stopped meanwhile: the workers answer Aborted, as they do for a message still queued at a stop.
         def delivered() -> None:
             watch.delivered()
             self.store.mark_later(message_id, "Delivered")
 
+        # Stopped meanwhile: the workers answer Aborted, as they do for a message still queued at a stop.
         workers.submit(Job(message_id, session_id, classname, text,
                            finish=self._finisher(message_id, session_id, source, target, outcome, watch),
                            delivered=delivered))
