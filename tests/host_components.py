@@ -193,3 +193,27 @@ class RelayOperation(BusinessOperation):
     def on_route_request(self, request: RouteRequest) -> EchoResponse:
         answer = self.send_request_sync(self.Output, EchoRequest(text=request.text))
         return EchoResponse(text=f"relayed {answer.text}")
+
+
+class SlowStartOperation(EchoOperation):
+    """An echo whose on_init lasts until the file named by its ``start_when`` setting exists: a
+    model load the test ends when it chooses."""
+
+    start_when: str = ""
+
+    def on_init(self) -> None:
+        deadline = time.monotonic() + 120
+        while self.start_when and not os.path.exists(self.start_when):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.start_when} was not created")
+            time.sleep(0.05)
+
+
+class BatchEchoOperation(QuietEchoOperation):
+    """Takes its messages in batches of 3 and waits as long as it takes for a batch to fill."""
+
+    batch_size = 3
+    batch_wait_ms = 600_000
+
+    def on_message_batch(self, messages: list[EchoRequest]) -> list[EchoResponse]:
+        return [EchoResponse(text=message.text) for message in messages]

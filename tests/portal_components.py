@@ -80,7 +80,8 @@ class TrainingStandIn(BusinessOperation):
         return TrainResponse(old_model={"eval_loss": 1.52, "eval_accuracy": 0.2},
                              new_model={"eval_loss": 0.9, "eval_accuracy": 0.68, "energy_kwh": 0.00042,
                                         "co2_kg": 0.00011},
-                             info="To keep the new model, send msg.OverrideRequest")
+                             info="To keep the new model, send msg.OverrideRequest",
+                             duration_s=steps * float(self.pause or 0.25))
 
     def on_override_request(self, request: OverrideRequest) -> OverrideResponse:
         if not getattr(self, "trained", False):

@@ -216,8 +216,9 @@ def test_a_cross_site_form_post_with_the_users_credentials_is_refused_with_403(
     assert portal_server.status()["status"] == "running"
 
 
-PAGES = ["/portal/", "/portal/items/Echo", "/portal/test?item=Tiny%20gpt2", "/portal/messages", "/portal/log",
-         "/portal/training", "/portal/models", "/portal/data", "/portal/export", "/portal/items/No%20such%20item"]
+PAGES = ["/portal/", "/portal/monitor", "/portal/items/Echo", "/portal/test?item=Tiny%20gpt2", "/portal/messages",
+         "/portal/log", "/portal/training", "/portal/models", "/portal/data", "/portal/export",
+         "/portal/items/No%20such%20item"]
 
 
 @pytest.mark.parametrize("width,height", [(1360, 900), (390, 844)])
@@ -230,10 +231,12 @@ def test_every_page_fits_the_screen_and_has_no_serious_accessibility_violation(
     assert serious_accessibility_violations(page) == []
     log_in(page, portal_server.url)
     session = portal_server.http.post("/test", json={"target": "Echo", "classname": "msg.MLRequest",
-                                                     "body": '{"inputs": "axe"}'}).json()["session_id"]
+                                                     "body": {"inputs": ["axe"] * 80}}).json()["session_id"]
     for index, path in enumerate([*PAGES, f"/portal/trace/{session}"]):
         page.goto(f"{portal_server.url}{path}")
         page.wait_for_load_state("networkidle")
+        if path.startswith("/portal/trace/"):
+            page.wait_for_selector("#message-body")  # a message open: its body's box scrolls
         assert serious_accessibility_violations(page) == [], path
         assert page.evaluate("document.documentElement.scrollWidth") <= width, path
         screenshot(page, f"portal-{width}x{height}", f"{index:02d}-{path.strip('/').split('?')[0].replace('/', '-')}")
@@ -258,3 +261,22 @@ def test_back_after_logging_out_shows_no_portal_page(browser, portal_server: Por
     page.wait_for_load_state()
     assert "/portal/login" in page.url and page.locator("h1", has_text="Models").count() == 0
     context.close()
+
+
+def test_the_monitor_page_shows_each_items_activity_and_follows_it_live(page, portal_server: PortalServer) -> None:  # noqa: F811
+    page.goto(f"{portal_server.url}/portal/monitor")
+    row = page.locator('tr[data-monitor-item="Echo"]')
+    row.wait_for()
+    assert row.locator(".badge").inner_text() == "running"
+    before = int(row.locator("td").nth(4).inner_text())
+    for text in ("live", "fail"):
+        portal_server.http.post("/test", json={"target": "Echo", "classname": "msg.MLRequest",
+                                               "body": {"inputs": text}})
+    # No reload: the page polls and redraws the row.
+    page.wait_for_function("([before]) => { const cells = document.querySelectorAll("
+                           "'tr[data-monitor-item=\"Echo\"] td'); return Number(cells[4].textContent) "
+                           "+ Number(cells[5].textContent) >= before + 2; }", arg=[before])
+    assert row.locator("td").nth(6).inner_text() != "–"  # p50 of the last minutes
+    assert row.locator("svg.spark rect").count() >= 1
+    assert "Tiny gpt2" in page.locator("#monitor-table").inner_text()
+    shot(page, "10-monitor")

@@ -19,6 +19,7 @@ from .credentials import load_credentials
 from .errors import ConfigError, HostError
 from .host import Host
 from .masking import MASKER
+from .monitor.settings import ACCESS_CHOICES, ACCESS_ENV, NAMESPACE_ENV, MonitorSettings
 from .request_limits import BODY_ENV, DEFAULT_BODY_BYTES, DEFAULT_JSON_DEPTH, DEPTH_ENV
 from .store import MessageStore
 from .worker.host_pool import STOP_TIMEOUT
@@ -55,6 +56,10 @@ def create_parser() -> argparse.ArgumentParser:
                        help=f"largest request body accepted, else 413 (default {DEFAULT_BODY_BYTES}; env {BODY_ENV})")
     start.add_argument("--max-json-depth", type=int,
                        help=f"deepest JSON nesting accepted, else 400 (default {DEFAULT_JSON_DEPTH}; env {DEPTH_ENV})")
+    start.add_argument("--monitor-access", choices=ACCESS_CHOICES,
+                       help=f"who may read /api/monitor (default: unauthenticated, as IRIS; env {ACCESS_ENV})")
+    start.add_argument("--namespace", help=f"the id label of the iris_interop_* metrics (default IRISAPP, the "
+                                           f"image's namespace; env {NAMESPACE_ENV})")
     start.add_argument("--no-start", action="store_true", help="serve the API without starting the production")
     return parser
 
@@ -97,10 +102,12 @@ def serve(config: HostConfig, stop_asked: threading.Event) -> int:
         store.close()
         print(f"iophost: {exc}", file=sys.stderr)
         return 1
-    app, portal = create_web_app(host)
+    app, portal = create_web_app(host, config.monitor)
     url = f"http://{config.listen}:{config.port}"
     print(f"iophost: production {host.production.name} from {host.settings_path}", flush=True)
     print(f"iophost: REST API {url}/api/iop (OpenAPI: {url}/docs){' - portal ' + url + '/portal/' if portal else ''}")
+    print(f"iophost: metrics {url}/api/monitor/metrics, readiness {url}/api/monitor/ready "
+          f"({config.monitor.access})")
     print(f"iophost: log in as {credentials.username!r}; " + (
         f"password (shown once, kept in {credentials.source}): {credentials.password}" if credentials.generated
         else f"password from {credentials.source}"))
@@ -158,9 +165,9 @@ def _portal_changes(data_dir: Path):
     return ProductionChanges(data_dir).apply_to
 
 
-def create_web_app(host: Host) -> tuple[FastAPI, bool]:
+def create_web_app(host: Host, monitor_settings: MonitorSettings | None = None) -> tuple[FastAPI, bool]:
     """The host's web app: IoP's REST API, and the portal when it is installed (the second value)."""
-    app = create_app(host)
+    app = create_app(host, monitor_settings)
     try:
         from .portal import mount_portal
         from .portal_adapter import PortalAdapter

@@ -16,6 +16,7 @@ from typing import NamedTuple
 
 from .credentials import DEFAULT_USERNAME
 from .errors import ConfigError
+from .monitor.settings import ACCESS_ENV, DEFAULT_NAMESPACE, NAMESPACE_ENV, UNAUTHENTICATED, MonitorSettings
 from .request_limits import BODY_ENV, DEFAULT_LIMITS, DEPTH_ENV, RequestLimits
 
 DEFAULT_PORT = 52795
@@ -40,6 +41,9 @@ ENVIRONMENT: dict[str, Variable] = {
     "IOPHOST_PASSWORD": Variable("", "generated once, kept in `<data>/password`", "that user's password"),
     "IOPHOST_SECRET_NAMES": Variable("", "", "more field names whose values are secrets (comma-separated)"),
     "IOPHOST_MESSAGE_MODULES": Variable("", "", "more modules a request's `classname` may name (comma-separated)"),
+    ACCESS_ENV: Variable("--monitor-access", f"`{UNAUTHENTICATED}`",
+                         "who may read `/api/monitor`: `unauthenticated` (as IRIS) or `password`"),
+    NAMESPACE_ENV: Variable("--namespace", f"`{DEFAULT_NAMESPACE}`", "the `id` label of the `iris_interop_*` metrics"),
 }
 
 
@@ -58,6 +62,7 @@ class HostConfig:
     secret_names: tuple[str, ...] = field(default=())
     message_modules: tuple[str, ...] = field(default=())
     start_production: bool = True
+    monitor: MonitorSettings = field(default_factory=MonitorSettings)
 
 
 def read_config(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> HostConfig:
@@ -78,7 +83,10 @@ def read_config(args: argparse.Namespace, environ: Mapping[str, str] | None = No
                       password=env.get("IOPHOST_PASSWORD", ""),
                       secret_names=_names(env.get("IOPHOST_SECRET_NAMES", "")),
                       message_modules=_names(env.get("IOPHOST_MESSAGE_MODULES", "")),
-                      start_production=not args.no_start)
+                      start_production=not args.no_start,
+                      monitor=MonitorSettings(
+                          access=args.monitor_access or env.get(ACCESS_ENV, "").strip() or UNAUTHENTICATED,
+                          namespace=args.namespace or env.get(NAMESPACE_ENV, "").strip() or DEFAULT_NAMESPACE))
 
 
 def _names(text: str) -> tuple[str, ...]:

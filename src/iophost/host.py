@@ -32,6 +32,7 @@ from .errors import (
 from .loader import ComponentSpec, component_spec, is_enabled, load_settings, pool_size
 from .masking import MASKER
 from .message_classes import MessageClasses
+from .monitor.activity import Activity, MessageWatch
 from .request_limits import DEFAULT_LIMITS, RequestLimits
 from .secret_scope import SecretScope
 from .settings_rule import PERCENT_SETTINGS, parse_settings_lines
@@ -83,6 +84,7 @@ class Host:
         self._running: str | None = None
         self._times: dict[str, dict[str, str]] = {}
         self._closed = False
+        self.activity = Activity()  # what the items' messages did: metrics and the Monitor page
         self._productions = self._load()
         saved = self._folder.read_default()
         self._default = (saved if saved in self._productions else None) or production or next(iter(self._productions))
@@ -396,6 +398,7 @@ class Host:
         hop = session_id is not None
         session_id = session_id or message_id
         outcome: Future = Future()
+        watch = self.activity.watch(target, classname)
         self._secrets.open(message_id, data)
         row = dict(id=message_id, session_id=session_id, source_config_name=source, target_config_name=target,
                    type="Request", status=MessageStatus.QUEUED, body_class_name=classname,
@@ -406,14 +409,18 @@ class Host:
             self.store.add_message_later(**row)
         else:  # a message entering the production: committed before it is delivered
             self.store.add_message(**row)
+        def delivered() -> None:
+            watch.delivered()
+            self.store.mark_later(message_id, MessageStatus.DELIVERED)
+
         # Stopped meanwhile: the workers answer Aborted, as they do for a message still queued at a stop.
         workers.submit(Job(message_id, session_id, classname, text,
-                           finish=self._finisher(message_id, session_id, source, target, outcome),
-                           delivered=lambda: self.store.mark_later(message_id, MessageStatus.DELIVERED)))
+                           finish=self._finisher(message_id, session_id, source, target, outcome, watch),
+                           delivered=delivered))
         return SentMessage(message_id, session_id, outcome)
 
     def _finisher(self, message_id: int, session_id: int, source: str, target: str,
-                  future: Future) -> Callable[[Outcome], None]:
+                  future: Future, watch: MessageWatch) -> Callable[[Outcome], None]:
         def finish(outcome: Outcome) -> None:
             processed = now()
             abandoned = self._calls.finished(message_id)
@@ -431,6 +438,7 @@ class Host:
                 self.log("Error", target, outcome.error, session_id=session_id, message_id=message_id)
             self._secrets.close(message_id)
             future.set_result(outcome)
+            watch.finished(outcome.status == MessageStatus.COMPLETED)  # after the answer: not on the caller's time
         return finish
 
     def call(self, target: str, classname: str, body: str | dict[str, Any] | None, *,
@@ -461,6 +469,12 @@ class Host:
     # -- calls between items (from a component; see iophost.worker.host_calls) -----------------
     def route_call(self, source: str, call: Call, answer: Callable[[Reply], None], caller: int) -> None:
         self._calls.route(source, call, answer, caller)
+
+    def worker_restarting(self, item: str) -> None:
+        self.activity.restarted(item)
+
+    def batch_delivered(self, item: str, size: int) -> None:
+        self.activity.batch(item, size)
 
     def abandon_call(self, caller: int, call_id: int) -> None:
         self._calls.abandon(caller, call_id)

@@ -9,6 +9,7 @@ from iop import Production
 
 from .errors import ComponentError
 from .host import Host
+from .monitor.view import monitor_view
 from .portal import LogQuery, MessageQuery, TestOutcome
 from .portal.messages import LogEntryView, MessageView, log_entry_from_row, message_from_row
 
@@ -112,3 +113,6 @@ class PortalAdapter:
 
     def log(self, type: str, item: str, text: str) -> None:
         self.host.log(type, item, text)
+
+    def monitor(self) -> dict[str, Any]:
+        return monitor_view(self.host)

@@ -12,6 +12,7 @@ the variable: nothing else derives the root from a module's location.
 Under the model path (the ``path`` setting)::
 
     <name>/                       the model in use
+    <name>/.hub_download.json     which repository, revision and commit a download put there
     <name>.incomplete/            a download being written (model cache)
     <name>.previous/              the model a re-download replaced (model cache)
     temp-<name>/                  the model a training left aside, until an override
@@ -65,6 +66,8 @@ VERSIONS_DIR = ".versions"
 SET_ASIDE_DIR = ".set-aside"
 CHECKPOINTS_DIR = "checkpoints"
 CHECKPOINT_PREFIX = "checkpoint-"
+#: The model cache's record of a download, in the model's folder (see mlcore.model_cache.record).
+DOWNLOAD_RECORD = ".hub_download.json"
 
 #: The model TuningOperation fine-tunes when none is named (the seed's), and where it comes from.
 DEFAULT_TUNING_MODEL = "bert-base-cased"

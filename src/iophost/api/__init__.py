@@ -11,18 +11,26 @@ from starlette.exceptions import HTTPException
 
 from ..errors import HostError
 from ..host import Host
+from ..monitor.metrics import registry_for
+from ..monitor.settings import MonitorSettings
 from .body_limits import BodyLimits
 from .error_status import error_content, http_status
-from .routes import iop, messages
+from .routes import iop, messages, monitor
 
 API_PREFIX = "/api/iop"
+MONITOR_PREFIX = "/api/monitor"
+#: Where errors read ``{"error": ...}`` as IoP's clients expect (the portal keeps FastAPI's defaults).
+_JSON_ERRORS = (API_PREFIX, MONITOR_PREFIX)
 
 
-def create_app(host: Host) -> FastAPI:
-    """The FastAPI app serving ``host``: IoP's REST API, OpenAPI docs at ``/docs``."""
+def create_app(host: Host, monitor_settings: MonitorSettings | None = None) -> FastAPI:
+    """The FastAPI app serving ``host``: IoP's REST API, its monitoring at ``/api/monitor``,
+    OpenAPI docs at ``/docs``."""
     app = FastAPI(title="iophost", summary="IoP's REST API for the embedded local host",
                   version="1.0.0", docs_url="/docs", openapi_url="/openapi.json")
     app.state.host = host
+    app.state.monitor_settings = settings = monitor_settings or MonitorSettings()
+    app.state.metrics_registry = registry_for(host, settings.namespace)
     app.add_middleware(BodyLimits, limits=host.limits)
 
     # The REST API's and the portal's routes alike (the portal's pages read "error" too).
@@ -33,13 +41,13 @@ def create_app(host: Host) -> FastAPI:
     # IoP's clients read ``{"error": ...}``; the portal's own routes keep FastAPI's defaults.
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        if not request.url.path.startswith(API_PREFIX):
+        if not request.url.path.startswith(_JSON_ERRORS):
             return await http_exception_handler(request, exc)
         return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        if not request.url.path.startswith(API_PREFIX):
+        if not request.url.path.startswith(_JSON_ERRORS):
             return await request_validation_exception_handler(request, exc)
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
         return JSONResponse({"error": f"invalid request: {problems}"}, status_code=400)
@@ -47,7 +55,7 @@ def create_app(host: Host) -> FastAPI:
     # Starlette still logs the traceback; IoP's clients read {"error": ...}, never a plain-text 500.
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        if not request.url.path.startswith(API_PREFIX):
+        if not request.url.path.startswith(_JSON_ERRORS):
             return PlainTextResponse("Internal Server Error", status_code=500)
         text = host.mask_text(f"{type(exc).__name__}: {exc}")
         return JSONResponse({"error": f"internal error: {text}"}, status_code=500)
@@ -57,4 +65,5 @@ def create_app(host: Host) -> FastAPI:
     app.include_router(iop.message_router, prefix=API_PREFIX)
     app.include_router(iop.router, prefix=API_PREFIX)
     app.include_router(messages.router, prefix=API_PREFIX)
+    app.include_router(monitor.router, prefix=MONITOR_PREFIX)
     return app

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from .auth import PortalAuth
 from .context import PortalContext, error_page
 from .host_protocol import LogQuery, MessageQuery, PortalHost, TestOutcome
+from .ml.model_metrics import ModelCollector
 from .production_changes import ProductionChanges, apply_changes
 from .routes import actions, api, login, pages, static
 
@@ -28,6 +29,9 @@ def mount_portal(app: FastAPI, host: PortalHost, *, changes: ProductionChanges |
     context = PortalContext(host=host, auth=PortalAuth(host.check_credentials),
                             changes=changes or ProductionChanges(host.data_dir))
     app.state.iophost_portal = context
+    registry = getattr(app.state, "metrics_registry", None)
+    if registry is not None:  # the host's /api/monitor/metrics: add the ML items' models and trainings
+        registry.register(ModelCollector(host))
     for module in (static, login, api, actions, pages):
         app.include_router(module.router, include_in_schema=module is api)
     _errors_as_pages(app)

@@ -136,3 +136,7 @@ class PortalHost(Protocol):
 
     def log(self, type: str, item: str, text: str) -> None:
         """Write an entry of the portal's own (e.g. "settings of X changed by admin")."""
+
+    def monitor(self) -> dict[str, Any]:
+        """The Production Monitor's numbers: per item state, queue, in flight, recent counts,
+        p50/p99 and a time series (see ``iophost.monitor.view``)."""

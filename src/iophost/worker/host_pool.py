@@ -146,6 +146,12 @@ class WorkerEvents(Protocol):
     def abandon_call(self, caller: int, call_id: int) -> None:
         """Process ``caller`` stopped waiting for its call ``call_id`` (its timeout passed)."""
 
+    def worker_restarting(self, item: str) -> None:
+        """A worker process of ``item`` died and is started again (the monitor counts restarts)."""
+
+    def batch_delivered(self, item: str, size: int) -> None:
+        """``size`` messages of ``item`` went to one worker together (the monitor's batch sizes)."""
+
 
 def _context() -> BaseContext:
     # forkserver: workers fork from a small server that preloaded IoP, never from the host (which
@@ -296,16 +302,22 @@ class _Worker:
             self._log("Error", f"worker process {self.pid} of {self.pool.spec.item} exited (exit code {code}); {then}")
         if self.pool.winding_down:
             self.pool.set_state(self, ItemState.STOPPED)
-        elif self._spawn():
+        elif self._respawn():
             return True
         self.pool.worker_failed()
         return False
+
+    def _respawn(self) -> bool:
+        self.pool.events.worker_restarting(self.pool.spec.item)
+        return self._spawn()
 
     # -- the sending end (called by the worker's current owner) ----------------------------------
     def send_job(self, job: Job | Batch, conn: Any) -> None:
         with self._sending:
             if self.job is not job:
                 return  # the process died before this was sent: the reader thread queued it again
+            if isinstance(job, Batch):
+                self.pool.events.batch_delivered(self.pool.spec.item, len(job.jobs))
             job.delivered()
             try:
                 send(conn, job.request())

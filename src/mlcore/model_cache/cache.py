@@ -30,7 +30,7 @@ from ..layout import INCOMPLETE_SUFFIX, PREVIOUS_SUFFIX
 from .environment import HubSettings, hub_settings
 from .errors import ModelDownloadError, ModelNotAvailableOffline, ModelNotFound
 from .progress import FileProgress, ProgressCallback, format_bytes
-from .record import DownloadRecord, read_record, write_record
+from .record import RECORD_NAME, DownloadRecord, read_record, write_record
 from .repo_ref import parse_model_url
 from .selection import RemoteFile, is_weight_file, select_files
 from .transfer import fetch_file
@@ -119,7 +119,7 @@ def _ensure(repo_id: str, revision: str, folder: Path, settings: HubSettings,
         _fill_in(folder, missing, record.commit, repo_id, settings, progress, say, outcome)
         return outcome
 
-    has_files = folder.is_dir() and any(p.name != ".hub_download.json" for p in folder.iterdir())
+    has_files = folder.is_dir() and any(p.name != RECORD_NAME for p in folder.iterdir())
     if settings.offline:
         if has_files and record is None:
             say(f"{folder.name}: offline mode: loading {folder} as it is (it has no download record to check)")

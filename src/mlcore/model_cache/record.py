@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..layout import DOWNLOAD_RECORD as RECORD_NAME
 from .selection import RemoteFile
-
-RECORD_NAME = ".hub_download.json"
 
 
 @dataclass

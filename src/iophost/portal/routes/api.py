@@ -131,6 +131,12 @@ def training(item: str, ctx: Ctx, _user: ApiUser, session: int | None = None) ->
     return training_view(ctx.host, item, session)
 
 
+@router.get("/monitor")
+def monitor(ctx: Ctx, _user: ApiUser) -> dict[str, Any]:
+    """The Production Monitor's numbers, polled by its page."""
+    return ctx.host.monitor()
+
+
 @router.get("/examples")
 def examples(ctx: Ctx, _user: ApiUser) -> dict[str, Any]:
     return catalog.test_choices(list(ctx.host.production.items))

@@ -139,6 +139,12 @@ def data_page(request: Request, ctx: Ctx, identity: PageUser, item: str = "") ->
                   item=chosen)
 
 
+@router.get("/portal/monitor", response_class=HTMLResponse)
+def monitor_page(request: Request, ctx: Ctx, identity: PageUser) -> Response:
+    """Per item state, queue, activity and latency, refreshed live by monitor.js."""
+    return render(request, ctx, identity, "monitor.html", view=ctx.host.monitor())
+
+
 @router.get("/portal/export", response_class=HTMLResponse)
 def export_page(request: Request, ctx: Ctx, identity: PageUser) -> Response:
     return render(request, ctx, identity, "export.html", python=MASKER.mask_text(ctx.host.production.to_python()))

@@ -31,7 +31,8 @@
     }
     const body = structuredClone(message.body);
     for (const image of message.images) hideImage(body, image.field);
-    parts.push(portal.el("h3", { text: "Body" }), portal.el("pre", { class: "json", id: "message-body", text: portal.json(body) }));
+    parts.push(portal.el("h3", { text: "Body" }), portal.el("pre", { class: "json", id: "message-body", tabindex: "0", role: "region",
+      "aria-label": `Body of message ${id}`, text: portal.json(body) }));
     detail.replaceChildren(...parts);
   }
 
