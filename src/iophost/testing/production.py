@@ -166,6 +166,7 @@ class RunningProduction:
         Raises:
             MessageFailed: the message ended in error; its text ends with the component's traceback.
         """
+        __tracebackhide__ = True  # the report shows the test's line and the component's traceback
         answer = self.host.http.post("/test", json=self._test_body(target, message))
         if answer.status_code != 200:
             raise self._failure(answer.json(), answer.status_code)
@@ -174,6 +175,7 @@ class RunningProduction:
 
     def send_async(self, target: str, message: Any) -> int:
         """Send ``message`` without waiting; its session id (see :meth:`wait_session`)."""
+        __tracebackhide__ = True
         answer = self.host.http.post("/test/async", json=self._test_body(target, message))
         if answer.status_code != 202:
             raise self._failure(answer.json(), answer.status_code)
@@ -185,11 +187,9 @@ class RunningProduction:
 
     def _failure(self, answer: dict[str, Any], status_code: int) -> MessageFailed:
         session_id = answer.get("session_id")
-        traces = [entry.text for entry in self.log(session_id=session_id, type="Trace")
+        traces = [f"in {entry.item!r}: {entry.text}" for entry in self.log(session_id=session_id, type="Trace")
                   if " raised at " in entry.text] if session_id else []
-        text = answer.get("error", str(answer))
-        return MessageFailed("\n\n".join([text, *(f"in the item's process: {trace}" for trace in traces)]),
-                             session_id, status_code)
+        return MessageFailed("\n\n".join([answer.get("error", str(answer)), *traces]), session_id, status_code)
 
     def session(self, session_id: int) -> Session:
         """Every stored message of the session, in order."""

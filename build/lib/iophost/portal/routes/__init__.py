@@ -1,0 +1,1 @@
+"""The portal's routes: login, pages (GET), form actions (POST) and JSON endpoints."""

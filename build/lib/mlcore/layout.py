@@ -1,0 +1,75 @@
+"""Where the ML core keeps things: folder names under the model path, the default database and the
+review table's names. One home for these conventions, read by the ML core and by the local host's
+portal (its ML pages show these folders and this table), so this module imports nothing heavy.
+
+Under the model path (the ``path`` setting)::
+
+    <name>/                       the model in use
+    <name>.incomplete/            a download being written (model cache)
+    <name>.previous/              the model a re-download replaced (model cache)
+    temp-<name>/                  the model a training left aside, until an override
+    temp-<name>.incomplete/       a training's model while it is being written
+    .versions/<name>/<stamp>/     earlier models an override replaced, newest last (what Rollback restores)
+    .versions/<name>/.set-aside/<stamp>/  models a rollback replaced while temp-<name> was taken
+    checkpoints/checkpoint-<step>/ the Trainer's checkpoints (a TrainRequest's default ``output_dir``)
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+TEMP_PREFIX = "temp-"
+INCOMPLETE_SUFFIX = ".incomplete"
+PREVIOUS_SUFFIX = ".previous"
+VERSIONS_DIR = ".versions"
+SET_ASIDE_DIR = ".set-aside"
+CHECKPOINTS_DIR = "checkpoints"
+CHECKPOINT_PREFIX = "checkpoint-"
+
+#: The model TuningOperation fine-tunes when none is named (the seed's), and where it comes from.
+DEFAULT_TUNING_MODEL = "bert-base-cased"
+DEFAULT_TUNING_MODEL_URL = "https://huggingface.co/bert-base-cased"
+
+#: Environment variable naming the database; overrides the default SQLite file.
+DATABASE_URL_ENV = "DATABASE_URL"
+DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "iris.sqlite"
+REVIEW_SCHEMA = "iris"
+REVIEW_TABLE = "Review"
+LABEL_COLUMN = "ReviewLabel"
+TEXT_COLUMN = "ReviewText"
+
+
+def default_database_url() -> str:
+    """``$DATABASE_URL`` when set, else the SQLite file ``var/iris.sqlite`` of the repository."""
+    return os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def temporary_dir(root: Path, name: str) -> Path:
+    return Path(root) / f"{TEMP_PREFIX}{name}"
+
+
+def versions_dir(root: Path, name: str) -> Path:
+    return Path(root) / VERSIONS_DIR / name
+
+
+def list_versions(root: Path, name: str) -> list[Path]:
+    """Kept earlier versions of ``name``, oldest first (folder names are sortable UTC stamps)."""
+    folder = versions_dir(root, name)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+def set_aside_versions(root: Path, name: str) -> list[Path]:
+    """Models a rollback replaced while ``temp-<name>`` was taken, oldest first."""
+    folder = versions_dir(root, name) / SET_ASIDE_DIR
+    return sorted(p for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+
+def is_model_folder_name(name: str) -> bool:
+    """A folder directly under the model path that holds a model of that name (not a version of one)."""
+    return not (name.startswith((".", TEMP_PREFIX)) or name.endswith((INCOMPLETE_SUFFIX, PREVIOUS_SUFFIX))
+                or name == CHECKPOINTS_DIR)

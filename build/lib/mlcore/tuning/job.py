@@ -1,0 +1,110 @@
+"""A checked training in plain values, and the one code path that trains and saves it.
+
+The TuningOperation's process runs it itself, or, with several processes, hands it as JSON to
+the ranks of a ``torchrun`` launch (``distributed``), which run the same code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .arguments import build_training_arguments
+from .budget import TimeBudget
+from .model_versions import save_temporary
+from .sampling import BATCHES_PER_BUCKET
+from .trainer import by_length, fine_tune, max_tokens, tokenize_rows
+from .training_data import LabelMap
+from .validation import TrainingLimits
+
+
+@dataclass
+class TrainingJob:
+    """What a training needs once the request was checked: rows, split, arguments, where to save."""
+
+    model_root: str
+    model_name: str
+    num_labels: int
+    texts: list[str]
+    labels: list[int]
+    train_index: list[int]
+    test_index: list[int]
+    #: Keyword arguments of ``TrainingArguments``.
+    arguments: dict[str, Any]
+    label2id: dict[str, int]
+    #: The folder the tokenizer loads from (the model's own, or the request's ``tokenizer``).
+    tokenizer_dir: str
+    #: Keyword arguments of ``from_pretrained`` (the TuningOperation's other settings).
+    load_options: dict[str, Any] = field(default_factory=dict)
+    progress_every_s: float = 5.0
+    batches_per_bucket: int = BATCHES_PER_BUCKET
+    max_train_seconds: float = TrainingLimits.max_train_seconds
+
+    @property
+    def model_dir(self) -> Path:
+        return Path(self.model_root) / self.model_name
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self)), encoding="utf-8")
+
+    @classmethod
+    def read(cls, path: Path) -> TrainingJob:
+        return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+
+@dataclass
+class Trained:
+    """What a training gives back (also as JSON, from rank 0 of a multi-process run)."""
+
+    old_metrics: dict[str, float]
+    new_metrics: dict[str, float]
+    #: ``temp-<model_name>``; None on the ranks that do not save.
+    saved_to: Path | None
+    #: Why training ended before its planned steps (the time budget); empty when it ran them all.
+    stopped_early: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self) | {"saved_to": str(self.saved_to)})
+
+    @classmethod
+    def from_json(cls, text: str) -> Trained:
+        values = json.loads(text)
+        return cls(**values | {"saved_to": Path(values["saved_to"])})
+
+
+def train_and_save(job: TrainingJob, model: Any, tokenizer: Any, log: Callable[[str], None], *,
+                   save: bool = True) -> Trained:
+    """Tokenize every row once, evaluate, train ``model`` in place (within the time budget), evaluate,
+    and (``save``) write it to ``temp-<model_name>``."""
+    from transformers.utils import logging as transformers_logging
+
+    rows = tokenize_rows(tokenizer, job.texts, job.labels, max_tokens(tokenizer, model))
+    train_rows = [rows[i] for i in job.train_index]
+    test_rows = by_length([rows[i] for i in job.test_index])
+    arguments = build_training_arguments(job.arguments)
+    budget = TimeBudget(job.max_train_seconds)
+    result = fine_tune(model, tokenizer, train_rows, test_rows, arguments, log, progress_every_s=job.progress_every_s,
+                       batches_per_bucket=job.batches_per_bucket, callbacks=(budget,))
+    if budget.stopped:
+        log(budget.stopped)
+    result.model.config.id2label, result.model.config.label2id = LabelMap(job.label2id).for_config(job.num_labels)
+    trained = Trained(result.old_metrics, result.new_metrics, None, budget.stopped)
+    if not save:
+        return trained
+
+    def write(folder: Path) -> None:
+        # no tqdm bar on the worker's stderr while saving: progress goes to the event log
+        was_enabled = transformers_logging.is_progress_bar_enabled()
+        transformers_logging.disable_progress_bar()
+        try:
+            result.model.save_pretrained(folder)
+            tokenizer.save_pretrained(folder)
+        finally:
+            if was_enabled:
+                transformers_logging.enable_progress_bar()
+
+    trained.saved_to = save_temporary(Path(job.model_root), job.model_name, write)
+    return trained
