@@ -13,8 +13,8 @@ pytest.importorskip("timm", reason="timm is not installed: it needs a torchvisio
                                    "PyTorch's CPU index: requirements-iris.txt)")
 
 import bo  # noqa: E402
-import tiny_vision_models  # noqa: E402
-from components import call, started  # noqa: E402
+from support import tiny_vision_models  # noqa: E402
+from support.components import call, started  # noqa: E402
 
 SAMPLE = "misc/000000039769.jpg"
 

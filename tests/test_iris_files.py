@@ -14,8 +14,8 @@ import pytest
 
 from iophost.component import load_message
 from iophost.loader import load_productions
+from support.checkout import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 SMOKE_REQUESTS = json.loads((ROOT / "scripts" / "iris-smoke-requests.json").read_text())
 
 

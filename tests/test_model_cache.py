@@ -8,9 +8,6 @@ from pathlib import Path
 import pytest
 
 import bo
-from components import call, started
-from hub_layouts import TINY_BERT, TINY_GPT2, UNNEEDED_FILES
-from hub_server import HubRepo
 from mlcore.model_cache import (
     InvalidModelUrl,
     ModelDownloadError,
@@ -23,8 +20,9 @@ from mlcore.model_cache import (
     select_files,
 )
 from mlcore.model_cache.progress import FileProgress
-
-pytest_plugins = ["hub_fixtures"]
+from support.components import call, started
+from support.hub_layouts import TINY_BERT, TINY_GPT2, UNNEEDED_FILES
+from support.hub_server import HubRepo
 
 NEEDED_GPT2 = {"config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"}
 

@@ -12,8 +12,7 @@ import pytest
 
 from iophost.component import dump_message, load_message
 from mlcore.coercion import coerce
-
-ROOT = Path(__file__).resolve().parents[1]
+from support.checkout import ROOT
 
 
 def _project_settings():

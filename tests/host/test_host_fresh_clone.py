@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from host_process import ROOT, HostProcess
+from iophost.testing import HostProcess
+from support.checkout import ROOT
 
 
 def test_a_fresh_clone_starts_offline_with_every_item_running_or_disabled(tmp_path: Path):

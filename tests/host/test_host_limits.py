@@ -8,9 +8,12 @@ import sys
 
 import httpx
 import pytest
-from host_process import PASSWORD, ROOT, HostProcess, write_settings
 
-ECHO = "host_components.EchoRequest"
+from iophost.testing import PASSWORD, HostProcess
+from support.checkout import ROOT
+from support.host_settings import write_settings
+
+ECHO = "support.host_components.EchoRequest"
 MAX_BODY = 100_000
 
 

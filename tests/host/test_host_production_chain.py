@@ -8,14 +8,14 @@ import json
 import textwrap
 
 import pytest
-from host_process import PASSWORD, HostProcess, wait_for
 
-from browser import browser, log_in, needs_chromium, screenshot  # noqa: F401
+from iophost.testing import PASSWORD, HostProcess, wait_for
+from support.browser import log_in, needs_chromium, screenshot
 
-ROUTE = "host_components.RouteRequest"
+ROUTE = "support.host_components.RouteRequest"
 
 CLASSIC_SETTINGS = '''
-from host_components import (AdapterService, EchoOperation, FrontService, RelayOperation, RouteRequest,
+from support.host_components import (AdapterService, EchoOperation, FrontService, RelayOperation, RouteRequest,
                              RouterProcess, TickAdapter, TickService)
 
 CLASSES = {
@@ -179,7 +179,7 @@ def test_a_call_that_cannot_be_answered_ends_with_a_clear_error_and_the_host_run
 
 @needs_chromium
 def test_the_visual_trace_shows_a_column_per_item_arrows_with_times_log_lines_and_errors_in_red(
-        host: HostProcess, browser) -> None:  # noqa: F811
+        host: HostProcess, browser) -> None:
     chain = send(host, "Front", {"text": "trace me", "mode": "sync"})["session_id"]
     cycle = send(host, "PingA", {"text": "loop", "mode": "forward"}, expect=500)["session_id"]
     context = browser.new_context(viewport={"width": 1600, "height": 900})  # the four columns side by side

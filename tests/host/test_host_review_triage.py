@@ -7,13 +7,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from host_process import PASSWORD, ROOT, HostProcess, wait_for
 
-import tiny_models
-from browser import browser, log_in, needs_chromium, screenshot  # noqa: F401
+from iophost.testing import PASSWORD, HostProcess, wait_for
 from mlcore.database import create_db_engine
 from mlcore.review_triage import alerts
 from mlcore.reviews_loader import load_reviews
+from support import tiny_models
+from support.browser import log_in, needs_chromium, screenshot
+from support.checkout import ROOT
 
 MODEL = "tiny-reviews"
 
@@ -66,7 +67,7 @@ def test_new_reviews_are_rated_and_recorded_each_in_one_traced_session(triage: H
 
 
 @needs_chromium
-def test_the_visual_trace_of_a_triaged_review(triage: HostProcess, browser) -> None:  # noqa: F811
+def test_the_visual_trace_of_a_triaged_review(triage: HostProcess, browser) -> None:
     load_reviews(triage.engine, [(2, "Waited an hour for a cold pizza.")])
     wait_for(lambda: any(row["ReviewText"].startswith("Waited") for row in alerts(triage.engine)), 60.0, "the alert")
     polled = triage.http.get("/messages", params={"source": "Review watcher"}).json()["messages"]
