@@ -28,6 +28,7 @@ class ItemChange:
     """What a test changes on one item; ``None`` and empty fields leave it as declared."""
 
     settings: dict[str, Any] = field(default_factory=dict)
+    adapter_settings: dict[str, Any] = field(default_factory=dict)
     enabled: bool | None = None
     fake_folder: str = ""  # the item is a RecordingFake that keeps its messages here
 
@@ -93,6 +94,7 @@ def apply_change(item: Any, change: ItemChange) -> None:
         item.pool_size = 1  # one writer numbers the received messages
     for name, value in change.settings.items():
         set_setting(item, name, value)
+    item.adapter_settings.update(change.adapter_settings)
     if change.enabled is not None:
         item.enable(change.enabled)
 

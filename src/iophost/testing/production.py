@@ -116,6 +116,9 @@ class RunningProduction:
         prepend_sys_path(str(self.settings.parent))
         self._changes_file = self.folder / "changes.json"
         write_changes(self._changes_file, changes or {})
+        #: The recording fakes of ``changes``, by item name.
+        self.fakes = {item: Fake(item, Path(change.fake_folder)) for item, change in (changes or {}).items()
+                      if change.fake_folder}
         wrapper = write_wrapper(self.folder / "settings", self.settings, self._changes_file)
         self.host = HostProcess(wrapper, self.folder / "var", env=env, db_url=db_url, production=production,
                                 paths=(str(self.settings.parent),))
@@ -228,10 +231,10 @@ class RunningProduction:
     # -- changes for one test -------------------------------------------------------------------
     @contextmanager
     def override(self, item: str, *, settings: dict[str, Any] | None = None,
-                 enabled: bool | None = None) -> Iterator[None]:
+                 adapter_settings: dict[str, Any] | None = None, enabled: bool | None = None) -> Iterator[None]:
         """Within the block, ``item`` runs with ``settings`` (``%settings`` lines or Host settings
-        by name) and ``Enabled``; the item restarts on entry and on exit."""
-        with self._changed(item, ItemChange(settings=dict(settings or {}), enabled=enabled)):
+        by name), ``adapter_settings`` and ``Enabled``; the item restarts on entry and on exit."""
+        with self._changed(item, ItemChange(dict(settings or {}), dict(adapter_settings or {}), enabled)):
             yield
 
     @contextmanager
