@@ -39,22 +39,19 @@ class Launcher:
         self._factory = factory
         self._running: list[RunningProduction] = []
 
-    def start(self, settings: Path, *, production: str | None = None, fakes: tuple[str, ...] = (),
-              settings_of: dict[str, dict[str, Any]] | None = None, enabled: dict[str, bool] | None = None,
-              allow_errors: bool = False, env: dict[str, str] | None = None,
+    def start(self, settings: Path, *, production: str | None = None, changes: dict[str, Any] | None = None,
+              fakes: tuple[str, ...] = (), allow_errors: bool = False, env: dict[str, str] | None = None,
               db_url: str | None = None) -> RunningProduction:
         """``settings``'s production on a host of its own, its items started (ProductionStartError
-        when one is in error, unless ``allow_errors``), with ``fakes`` (item names) recording fakes,
-        ``settings_of`` ``{item: {setting: value}}`` and ``enabled`` ``{item: bool}`` changed."""
-        from iophost.testing import RunningProduction
-        from iophost.testing.overrides import ItemChange
+        when one is in error, unless ``allow_errors``); ``changes``: ``{item: ItemChange(...)}``
+        (settings, adapter settings, Enabled); ``fakes``: items replaced by recording fakes
+        (``production.fakes[item]``)."""
+        from iophost.testing import ItemChange, RunningProduction
 
         folder = self._factory.mktemp(Path(settings).stem)
-        changes = {item: ItemChange(settings=dict(values)) for item, values in (settings_of or {}).items()}
-        for item, value in (enabled or {}).items():
-            changes.setdefault(item, ItemChange()).enabled = value
+        changes = dict(changes or {})
         for item in fakes:
-            changes.setdefault(item, ItemChange()).fake_folder = str(folder / "fakes" / item)
+            changes[item] = ItemChange(fake_folder=str(folder / "fakes" / item))
         running = RunningProduction(settings, folder, production=production, env=env, db_url=db_url, changes=changes)
         self._running.append(running)
         return running.start(allow_errors=allow_errors)

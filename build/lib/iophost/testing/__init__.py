@@ -11,7 +11,9 @@ See docs/testing.md.
 from .fakes import Fake, FakeFailure, RecordingFake
 from .host_process import PASSWORD, HostProcess, free_port, wait_for
 from .in_process import InProcessItem
+from .overrides import ItemChange
 from .production import Hop, LogEntry, MessageFailed, ProductionStartError, RunningProduction, Session
 
-__all__ = ["PASSWORD", "Fake", "FakeFailure", "Hop", "HostProcess", "InProcessItem", "LogEntry", "MessageFailed",
-           "ProductionStartError", "RecordingFake", "RunningProduction", "Session", "free_port", "wait_for"]
+__all__ = ["PASSWORD", "Fake", "FakeFailure", "Hop", "HostProcess", "InProcessItem", "ItemChange", "LogEntry",
+           "MessageFailed", "ProductionStartError", "RecordingFake", "RunningProduction", "Session", "free_port",
+           "wait_for"]

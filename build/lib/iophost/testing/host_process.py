@@ -64,11 +64,12 @@ class HostProcess:
                  paths: tuple[str, ...] = ()) -> None:
         self.settings, self.data, self.db_url, self.production = Path(settings), Path(data), db_url, production
         self.env = {**os.environ, "PYTHONPATH": import_paths(paths), "IOPHOST_USERNAME": "admin",
-                    "IOPHOST_PASSWORD": PASSWORD, "HF_HUB_OFFLINE": "1", "IOP_USERNAME": "admin",
-                    "IOP_PASSWORD": PASSWORD, **(env or {})}
+                    "IOPHOST_PASSWORD": PASSWORD, "HF_HUB_OFFLINE": "1", **(env or {})}
         self.env.pop("IOPHOST_DATABASE_URL", None)
+        user = (self.env["IOPHOST_USERNAME"], self.env["IOPHOST_PASSWORD"])
+        self.env["IOP_USERNAME"], self.env["IOP_PASSWORD"] = user  # the iop CLI's login
         self.proc: subprocess.Popen | None = None
-        self.http = httpx.Client(auth=("admin", self.env["IOPHOST_PASSWORD"]), timeout=60)
+        self.http = httpx.Client(auth=user, timeout=60)
         self._use_port(free_port())
 
     def _use_port(self, port: int) -> None:

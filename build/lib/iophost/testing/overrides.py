@@ -21,7 +21,6 @@ from iop.migration._settings import import_module_from_path, module_name_from_fi
 from iop.runtime.environment import prepend_sys_path
 
 PERCENT_SETTINGS = "%settings"
-WRAPPER_NAME = "iophost_test_settings.py"
 
 
 @dataclass
@@ -29,19 +28,21 @@ class ItemChange:
     """What a test changes on one item; ``None`` and empty fields leave it as declared."""
 
     settings: dict[str, Any] = field(default_factory=dict)
+    adapter_settings: dict[str, Any] = field(default_factory=dict)
     enabled: bool | None = None
     fake_folder: str = ""  # the item is a RecordingFake that keeps its messages here
 
 
 def write_wrapper(folder: Path, settings: Path, changes_file: Path) -> Path:
-    """The settings file the host loads: ``settings`` with the changes of ``changes_file`` applied."""
+    """The settings file the host loads: ``settings`` with the changes of ``changes_file`` applied
+    (named as ``settings``, so that the host's messages name the file the test's author knows)."""
     folder.mkdir(parents=True, exist_ok=True)
-    wrapper = folder / WRAPPER_NAME
+    wrapper = folder / Path(settings).name
     wrapper.write_text(textwrap.dedent(f'''\
         """{settings}, as a test changes it (written by iophost.testing)."""
         from iophost.testing.overrides import load_changed
 
-        PRODUCTIONS, CLASSES = load_changed({str(Path(settings).resolve())!r}, {str(changes_file)!r})
+        globals().update(load_changed({str(Path(settings).resolve())!r}, {str(changes_file)!r}))
         '''))
     return wrapper
 
@@ -58,9 +59,9 @@ def write_changes(changes_file: Path, changes: dict[str, ItemChange]) -> None:
     temporary.replace(changes_file)  # the host never reads half a file
 
 
-def load_changed(settings: str, changes_file: str) -> tuple[list[Production], dict[str, Any]]:
-    """Run ``settings`` as IoP does (its folder on sys.path) and return its productions with the
-    changes applied, and its CLASSES with their folders made absolute (they were relative to it)."""
+def load_changed(settings: str, changes_file: str) -> dict[str, Any]:
+    """Run ``settings`` as IoP does (its folder on sys.path) and return its names: PRODUCTIONS with
+    the changes applied, CLASSES with their folders made absolute (they were relative to it)."""
     folder = Path(settings).parent
     prepend_sys_path(str(folder))
     module = import_module_from_path(module_name_from_file(settings), settings)
@@ -71,8 +72,9 @@ def load_changed(settings: str, changes_file: str) -> tuple[list[Production], di
         for item in production.items:
             if item.name in changes:
                 apply_change(item, changes[item.name])
-    return productions, {name: _absolute(value, folder) for name, value in (getattr(module, "CLASSES", None)
-                                                                         or {}).items()}
+    classes = {name: _absolute(value, folder) for name, value in (getattr(module, "CLASSES", None) or {}).items()}
+    names = {name: value for name, value in vars(module).items() if not name.startswith("__")}
+    return {**names, "PRODUCTIONS": productions, "CLASSES": classes}
 
 
 def _absolute(registration: Any, folder: Path) -> Any:
@@ -92,6 +94,7 @@ def apply_change(item: Any, change: ItemChange) -> None:
         item.pool_size = 1  # one writer numbers the received messages
     for name, value in change.settings.items():
         set_setting(item, name, value)
+    item.adapter_settings.update(change.adapter_settings)
     if change.enabled is not None:
         item.enable(change.enabled)
 

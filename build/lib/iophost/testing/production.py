@@ -116,10 +116,14 @@ class RunningProduction:
         prepend_sys_path(str(self.settings.parent))
         self._changes_file = self.folder / "changes.json"
         write_changes(self._changes_file, changes or {})
+        #: The recording fakes of ``changes``, by item name.
+        self.fakes = {item: Fake(item, Path(change.fake_folder)) for item, change in (changes or {}).items()
+                      if change.fake_folder}
         wrapper = write_wrapper(self.folder / "settings", self.settings, self._changes_file)
         self.host = HostProcess(wrapper, self.folder / "var", env=env, db_url=db_url, production=production,
                                 paths=(str(self.settings.parent),))
-        self._log_start = 0
+        #: The session of the last message sent by :meth:`send` or :meth:`send_async`.
+        self.last_session_id: int | None = None
 
     # -- life -----------------------------------------------------------------------------------
     def start(self, *, allow_errors: bool = False) -> RunningProduction:
@@ -134,9 +138,10 @@ class RunningProduction:
                 raise
         return self
 
-    def check_items(self) -> None:
-        """ProductionStartError naming each item in error and why."""
-        errors = self.host.status().get("errors") or {}
+    def check_items(self, items: tuple[str, ...] = ()) -> None:
+        """ProductionStartError naming each item in error (of ``items`` if given) and why."""
+        errors = {item: text for item, text in (self.host.status().get("errors") or {}).items()
+                  if not items or item in items}
         if errors:
             raise ProductionStartError("items in error at start:\n" + "\n".join(
                 f"  {item}: {text}" for item, text in errors.items()))
@@ -161,12 +166,14 @@ class RunningProduction:
     # -- messages -------------------------------------------------------------------------------
     def send(self, target: str, message: Any) -> Any:
         """Send ``message`` to the item ``target`` as IoP's Test does, wait, and return the response
-        as its message class (None when the item answered nothing).
+        as its message class (None when the item answered nothing); its session is ``last_session_id``.
 
         Raises:
             MessageFailed: the message ended in error; its text ends with the component's traceback.
         """
+        __tracebackhide__ = True  # the report shows the test's line and the component's traceback
         answer = self.host.http.post("/test", json=self._test_body(target, message))
+        self.last_session_id = answer.json().get("session_id")
         if answer.status_code != 200:
             raise self._failure(answer.json(), answer.status_code)
         result = answer.json()
@@ -174,10 +181,12 @@ class RunningProduction:
 
     def send_async(self, target: str, message: Any) -> int:
         """Send ``message`` without waiting; its session id (see :meth:`wait_session`)."""
+        __tracebackhide__ = True
         answer = self.host.http.post("/test/async", json=self._test_body(target, message))
+        self.last_session_id = answer.json().get("session_id")
         if answer.status_code != 202:
             raise self._failure(answer.json(), answer.status_code)
-        return answer.json()["session_id"]
+        return self.last_session_id
 
     @staticmethod
     def _test_body(target: str, message: Any) -> dict[str, str]:
@@ -185,11 +194,9 @@ class RunningProduction:
 
     def _failure(self, answer: dict[str, Any], status_code: int) -> MessageFailed:
         session_id = answer.get("session_id")
-        traces = [entry.text for entry in self.log(session_id=session_id, type="Trace")
+        traces = [f"in {entry.item!r}: {entry.text}" for entry in self.log(session_id=session_id, type="Trace")
                   if " raised at " in entry.text] if session_id else []
-        text = answer.get("error", str(answer))
-        return MessageFailed("\n\n".join([text, *(f"in the item's process: {trace}" for trace in traces)]),
-                             session_id, status_code)
+        return MessageFailed("\n\n".join([answer.get("error", str(answer)), *traces]), session_id, status_code)
 
     def session(self, session_id: int) -> Session:
         """Every stored message of the session, in order."""
@@ -224,10 +231,10 @@ class RunningProduction:
     # -- changes for one test -------------------------------------------------------------------
     @contextmanager
     def override(self, item: str, *, settings: dict[str, Any] | None = None,
-                 enabled: bool | None = None) -> Iterator[None]:
+                 adapter_settings: dict[str, Any] | None = None, enabled: bool | None = None) -> Iterator[None]:
         """Within the block, ``item`` runs with ``settings`` (``%settings`` lines or Host settings
-        by name) and ``Enabled``; the item restarts on entry and on exit."""
-        with self._changed(item, ItemChange(settings=dict(settings or {}), enabled=enabled)):
+        by name), ``adapter_settings`` and ``Enabled``; the item restarts on entry and on exit."""
+        with self._changed(item, ItemChange(dict(settings or {}), dict(adapter_settings or {}), enabled)):
             yield
 
     @contextmanager
@@ -243,18 +250,19 @@ class RunningProduction:
     def _changed(self, item: str, change: ItemChange) -> Iterator[None]:
         changes = read_changes(self._changes_file)
         before = changes.get(item)
-        self._update({**changes, item: change})
+        self._update({**changes, item: change}, item)
         try:
             yield
         finally:
             changes = read_changes(self._changes_file)
-            self._update({**changes, item: before} if before else {k: v for k, v in changes.items() if k != item})
+            self._update({**changes, item: before} if before else {k: v for k, v in changes.items() if k != item},
+                         item)
 
-    def _update(self, changes: dict[str, ItemChange]) -> None:
+    def _update(self, changes: dict[str, ItemChange], item: str) -> None:
         write_changes(self._changes_file, changes)
         answer = self.host.http.post("/update")
         answer.raise_for_status()
-        self.check_items()
+        self.check_items((item,))
 
     def in_process(self, item: str) -> InProcessItem:
         """``item`` built and started in this process, for a debugger (see :mod:`iophost.testing.in_process`)."""
