@@ -102,7 +102,7 @@ class RunningProduction:
 
     Args:
         settings: the project's ``settings.py``.
-        folder: an empty folder for the host's data, the generated settings file and the fakes.
+        folder: a new folder (made if missing) for the host's data, the generated settings file and the fakes.
         production: which production of ``settings`` (default: its default).
         env: environment variables for the host and its items.
         changes: item changes in effect from the start (see :meth:`override` and :meth:`fake`).
@@ -114,6 +114,7 @@ class RunningProduction:
         self.settings, self.folder = Path(settings).resolve(), Path(folder)
         # The messages' classes, imported in this process as the host imports them.
         prepend_sys_path(str(self.settings.parent))
+        self.folder.mkdir(parents=True, exist_ok=True)
         self._changes_file = self.folder / "changes.json"
         write_changes(self._changes_file, changes or {})
         #: The recording fakes of ``changes``, by item name.

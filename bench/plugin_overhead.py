@@ -1,0 +1,56 @@
+"""What the pytest plugin costs a test: a one-item production started from its settings.py (a fresh
+host in a subprocess, its data folder, the item's worker) and one message sent and answered, typed.
+
+    .venv/bin/python bench/plugin_overhead.py [--runs 5]
+
+Prints each run's start + first answer and stop times, and their median (docs/testing.md quotes it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.checkout import use_checkout  # noqa: E402
+
+use_checkout()
+
+from iophost.testing import RunningProduction  # noqa: E402
+from support.host_components import EchoRequest, EchoResponse  # noqa: E402
+from support.host_settings import write_settings  # noqa: E402
+
+
+def one_run(folder: Path) -> tuple[float, float]:
+    """Seconds to start the production and get the first answer, and to stop it."""
+    settings = write_settings(folder / "app", 'production.operation("Echo", EchoOperation)\n')
+    began = time.perf_counter()
+    production = RunningProduction(settings, folder / "run").start()
+    answer = production.send("Echo", EchoRequest(text="hi"))
+    started = time.perf_counter()
+    production.stop()
+    assert isinstance(answer, EchoResponse) and answer.text == "echo hi", answer
+    return started - began, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    starts, stops = [], []
+    with tempfile.TemporaryDirectory() as temporary:
+        for run in range(args.runs):
+            start, stop = one_run(Path(temporary) / str(run))
+            starts.append(start)
+            stops.append(stop)
+            print(f"run {run + 1}: start + one message {start:.2f} s, stop {stop:.2f} s", flush=True)
+    print(f"median of {args.runs}: start + one message {statistics.median(starts):.2f} s "
+          f"(max {max(starts):.2f} s), stop {statistics.median(stops):.2f} s")
+
+
+if __name__ == "__main__":
+    main()
