@@ -90,6 +90,8 @@ def pytest_in(project: Path, env: dict[str, str], *args: str) -> subprocess.Comp
                           env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.process
+@pytest.mark.slow  # a pip install and three pytest runs, each starting a host
 def test_a_project_outside_this_repository_passes_its_tests_with_the_package_installed(tmp_path: Path):
     project, env = outside_project(tmp_path)
     run = pytest_in(project, env, "test_greetings.py", "test_failing.py", "--tb=short")

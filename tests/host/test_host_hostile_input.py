@@ -39,7 +39,7 @@ def host(tmp_path_factory, tiny_gpt2: Path):
                                       extra_corpus=[text for _, text in reviews.review_rows()])
     db_url = reviews.fill_reviews(f"sqlite:///{folder / 'iris.sqlite'}", reviews.review_rows())
     tuning = f"path={models}\\nmodel_name={reviews.MODEL_NAME}\\ndb_url={db_url}\\nmeasure_energy=false"
-    settings = write_settings(folder / "app", ITEMS.format(key=SETTING_KEY, gpt2=tiny_gpt2, tuning=tuning))
+    settings = write_settings(folder / "app", ITEMS.format(key=SETTING_KEY, gpt2=tiny_gpt2.parent, tuning=tuning))
     running = HostProcess(settings, folder / "var").start()
     running.models = models
     yield running

@@ -30,9 +30,10 @@ production.operation("HuggingFace API", HFOperation)
 @pytest.fixture(scope="module")
 def host(tmp_path_factory, tiny_gpt2: Path):
     folder = tmp_path_factory.mktemp("cli-host")
-    settings = write_settings(folder / "app", ITEMS.format(models=tiny_gpt2, greeting="hello"))
+    models = tiny_gpt2.parent
+    settings = write_settings(folder / "app", ITEMS.format(models=models, greeting="hello"))
     host = HostProcess(settings, folder / "var").start()
-    host.items = lambda greeting: write_settings(folder / "app", ITEMS.format(models=tiny_gpt2, greeting=greeting))
+    host.items = lambda greeting: write_settings(folder / "app", ITEMS.format(models=models, greeting=greeting))
     yield host
     assert host.stop() == 0
     assert not (host.data / "iophost.pid").exists(), "a clean stop releases the data folder"
