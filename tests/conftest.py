@@ -33,12 +33,26 @@ MARKED_BY_FIXTURE = {
 }
 
 
+#: Tests that take more than a few seconds each on a 2-core machine (``pytest --durations``): training,
+#: a host with a model per test, signals and restarts, the iop CLI; by module, or one test by name.
+SLOW = (
+    "test_tuning.py", "test_tuning_processes.py", "test_bench_tuning_summary.py", "test_portal_web.py",
+    "host/test_host_tuning_start.py", "host/test_host_shutdown.py", "host/test_host_serving.py",
+    "host/test_host_hostile_input.py", "host/test_host_iop_cli.py", "host/test_host_faults.py",
+    "host/test_host_change_file.py", "host/test_host_promises.py",
+    "host/test_host_store.py::test_a_database_locked_by_another_writer_delays_messages_but_loses_none",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     host_tests = ROOT / "tests" / "host"
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         for name in {MARKED_BY_FIXTURE[f] for f in fixtures & MARKED_BY_FIXTURE.keys()}:
             item.add_marker(name)
+        where = item.nodeid.removeprefix("tests/")
+        if any(where == slow or where.startswith(slow + "::") for slow in SLOW):
+            item.add_marker("slow")
         if item.path.is_relative_to(host_tests) and item.path.name.startswith("test_host_"):  # the host, for real
             item.add_marker("process")
 

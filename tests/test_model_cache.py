@@ -171,10 +171,10 @@ def test_revision_setting_pins_a_commit_and_an_unknown_one_is_named(hub, tmp_pat
     assert not (tmp_path / "other").exists()
 
 
-def test_a_model_copied_by_hand_or_fine_tuned_gets_only_its_missing_files(hub, tmp_path, tiny_gpt2_folder):
+def test_a_model_copied_by_hand_or_fine_tuned_gets_only_its_missing_files(hub, tmp_path, tiny_gpt2):
     import shutil
 
-    shutil.copytree(tiny_gpt2_folder, tmp_path / "gpt2")
+    shutil.copytree(tiny_gpt2, tmp_path / "gpt2")
     (tmp_path / "gpt2" / "generation_config.json").unlink()
     (tmp_path / "gpt2" / "model.safetensors").unlink()
     tuned = b"fine-tuned weights of another size"
