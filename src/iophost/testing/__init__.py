@@ -5,15 +5,27 @@
     with RunningProduction(Path("settings.py"), tmp_path).start() as production:
         answer = production.send("My operation", MyRequest(text="hi"))
 
-See docs/testing.md.
+See docs/testing.md. The names below are imported when first used: the host process (which runs
+:mod:`.overrides`) and a fake's worker (:mod:`.fakes`) import only what they need.
 """
 
-from .fakes import Fake, FakeFailure, RecordingFake
-from .host_process import PASSWORD, HostProcess, free_port, wait_for
-from .in_process import InProcessItem
-from .overrides import ItemChange
-from .production import Hop, LogEntry, MessageFailed, ProductionStartError, RunningProduction, Session
+from __future__ import annotations
 
-__all__ = ["PASSWORD", "Fake", "FakeFailure", "Hop", "HostProcess", "InProcessItem", "ItemChange", "LogEntry",
-           "MessageFailed", "ProductionStartError", "RecordingFake", "RunningProduction", "Session", "free_port",
-           "wait_for"]
+import importlib
+from typing import Any
+
+_HOMES = {
+    ".fakes": ("Fake", "FakeFailure", "RecordingFake"),
+    ".host_process": ("PASSWORD", "HostProcess", "free_port", "wait_for"),
+    ".in_process": ("InProcessItem",),
+    ".overrides": ("ItemChange",),
+    ".production": ("Hop", "LogEntry", "MessageFailed", "ProductionStartError", "RunningProduction", "Session"),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
+__all__ = sorted(_HOME_OF)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOME_OF[name], __name__), name)
