@@ -78,9 +78,14 @@ def outside_project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
         def test_a_name_the_directory_does_not_know(iop_production):
             iop_production.send("Front", GreetRequest(name="Nobody"))
         '''))
+    # Built from a copy: setuptools builds in the source folder, and the checkout stays as it is.
+    source = tmp_path / "source"
+    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "model"))
+    for name in ("pyproject.toml", "requirements.txt", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     site = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--target", str(site), str(ROOT)], check=True, capture_output=True, timeout=300)
+                    "--target", str(site), str(source)], check=True, capture_output=True, timeout=300)
     env = {**os.environ, "PYTHONPATH": str(site)}
     return project, env
 
