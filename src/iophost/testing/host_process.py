@@ -69,6 +69,9 @@ class HostProcess:
         user = (self.env["IOPHOST_USERNAME"], self.env["IOPHOST_PASSWORD"])
         self.env["IOP_USERNAME"], self.env["IOP_PASSWORD"] = user  # the iop CLI's login
         self.proc: subprocess.Popen | None = None
+        #: The host's working folder (None: this process's) and how long its start may take.
+        self.cwd: Path | None = None
+        self.start_timeout = START_TIMEOUT
         self.http = httpx.Client(auth=user, timeout=60)
         self._use_port(free_port())
 
@@ -99,9 +102,9 @@ class HostProcess:
         self.output = self.data.parent / f"host-{self.port}.out"
         self.data.mkdir(parents=True, exist_ok=True)
         with open(self.output, "ab") as out:
-            self.proc = subprocess.Popen(self.command(), env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=new_session)
-        deadline = time.monotonic() + START_TIMEOUT
+            self.proc = subprocess.Popen(self.command(), env=self.env, cwd=self.cwd, stdout=out,
+                                         stderr=subprocess.STDOUT, start_new_session=new_session)
+        deadline = time.monotonic() + self.start_timeout
         ours = False
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
