@@ -4,7 +4,6 @@ itself on the local host through the pytest plugin, with tiny models and a fake 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -47,10 +46,9 @@ def test_production_holds_the_seeds_items():
 
 def test_iop_strict_validation_passes():
     iop = Path(sys.executable).with_name("iop")
-    # This checkout's ML core, not the one the virtual environment points at.
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    # This checkout's ML core (on PYTHONPATH, tests/conftest.py), not the one the virtual environment points at.
     result = subprocess.run([str(iop), "--migrate", str(ROOT / "src/python/settings.py"), "--dry-run",
-                             "--strict-production-validation"], capture_output=True, text=True, timeout=120, env=env)
+                             "--strict-production-validation"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "iris.Production" in result.stdout and "iris.ReviewTriage" in result.stdout
 

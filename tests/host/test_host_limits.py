@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -89,7 +90,7 @@ def test_a_post_from_the_hosts_own_pages_is_served(host: HostProcess):
 @pytest.mark.parametrize("option", ["--max-json-depth=0", "--max-body-bytes=-5"])
 def test_a_limit_that_is_not_a_positive_number_stops_the_start_with_a_clear_error(tmp_path, option: str):
     result = subprocess.run([sys.executable, "-m", "iophost.cli", "start", "--data", str(tmp_path), option],
-                            cwd=ROOT, env={"PYTHONPATH": str(ROOT / "src")}, capture_output=True, text=True,
+                            cwd=ROOT, env={"PYTHONPATH": os.environ["PYTHONPATH"]}, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 2 and "must be a positive whole number" in result.stderr, result.stderr
 
