@@ -16,13 +16,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-for folder in (ROOT / "src", ROOT / "tests"):
-    sys.path.insert(0, str(folder))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.checkout import use_checkout  # noqa: E402
 
-from hub_layouts import GPT2_LAYOUT, scaled_layout  # noqa: E402
-from hub_server import HubRepo, HubServer  # noqa: E402
+use_checkout()
+
 from mlcore.model_cache import ensure_model  # noqa: E402
+from support.hub_layouts import GPT2_LAYOUT, scaled_layout  # noqa: E402
+from support.hub_server import HubRepo, HubServer  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

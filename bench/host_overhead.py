@@ -36,24 +36,23 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PATHS = [str(ROOT / p) for p in ("src", "src/python", "tests")]
-sys.path[:0] = PATHS
-# The internal path's workers fork from a forkserver whose preload (Python 3.11) ignores sys.path:
-# without this they would run whichever iophost the environment finds, not this checkout's.
-os.environ["PYTHONPATH"] = os.pathsep.join(PATHS + list(filter(None, [os.environ.get("PYTHONPATH")])))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.checkout import use_checkout  # noqa: E402
+
+use_checkout()
 
 import httpx  # noqa: E402
 
 from iophost.cli import tune_for_serving  # noqa: E402
 from iophost.host import Host  # noqa: E402
 from iophost.store import MessageStore  # noqa: E402
+from iophost.testing import free_port  # noqa: E402
 from iophost.worker.component import create_component, deliver, dump_message, load_message, start_component  # noqa: E402
 
-CLASSNAME = "host_components.EchoRequest"
+CLASSNAME = "support.host_components.EchoRequest"
 BODY = {"text": "hello"}
 SETTINGS = """from iop import Production
-from host_components import QuietEchoOperation, QuietForwardProcess
+from support.host_components import QuietEchoOperation, QuietForwardProcess
 production = Production("bench.Production")
 echo = production.operation("Echo", QuietEchoOperation).pool(2)
 router = production.process("Router", QuietForwardProcess)
@@ -102,7 +101,7 @@ def throughput(call, count: int, senders: int) -> float:
 
 
 def direct_call():
-    from host_components import QuietEchoOperation
+    from support.host_components import QuietEchoOperation
 
     component = create_component(QuietEchoOperation, {})
     start_component(component)
@@ -148,9 +147,7 @@ def test_request(port: int, payload: bytes) -> bytes:
 
 def start_host(settings: Path, data: Path, items: list[str]) -> tuple[subprocess.Popen, int]:
     """``iophost start`` in a subprocess on a free port, once ``items`` run: ``(process, port)``."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "IOPHOST_PASSWORD": "bench"}
     server = subprocess.Popen([sys.executable, "-m", "iophost.cli", "start", "--settings", str(settings),
                                "--data", str(data), "--port", str(port)], env=env,

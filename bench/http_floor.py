@@ -45,9 +45,9 @@ def floor_request(port: int, size: int, payload: bytes) -> bytes:
 
 def start_floor() -> tuple[subprocess.Popen, int]:
     """The floor app on uvicorn in a subprocess on a free port, once it answers: ``(process, port)``."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    from iophost.testing import free_port  # the floor app itself imports nothing of the host
+
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "http_floor:app", "--app-dir",
                                str(Path(__file__).parent), "--host", "127.0.0.1", "--port", str(port),
                                "--log-level", "warning", "--no-access-log"])

@@ -29,21 +29,24 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / p) for p in ("src", "tests", "tests/host")]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.checkout import ROOT, use_checkout  # noqa: E402
+
+use_checkout()
 
 import httpx  # noqa: E402
-from host_process import PASSWORD, HostProcess, write_settings  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
-from browser import CHROMIUM  # noqa: E402
+from iophost.testing import PASSWORD, HostProcess  # noqa: E402
+from support.browser import CHROMIUM  # noqa: E402
+from support.host_settings import write_settings  # noqa: E402
 
 DASHBOARD = ROOT / "docs/grafana/iophost-dashboard.json"
 SCREENSHOTS = ROOT / "docs/screenshots"
 ARTIFACTS = ROOT / "test-artifacts/monitoring"
-ECHO = "host_components.EchoRequest"
+ECHO = "support.host_components.EchoRequest"
 ITEMS = '''
-from host_components import BatchEchoOperation
+from support.host_components import BatchEchoOperation
 from portal_components import TrainingStandIn
 production.operation("Echo", EchoOperation)
 production.operation("Slow", EchoOperation)
@@ -116,9 +119,8 @@ def _record(folder: Path, seconds: float, every: float) -> list[dict]:
 
 
 def monitor_screenshot(host: HostProcess) -> None:
-    from playwright.sync_api import sync_playwright
-
     from browser import log_in
+    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])

@@ -41,14 +41,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-# Workers fork from a forkserver that reads PYTHONPATH, not this process's sys.path.
-os.environ["PYTHONPATH"] = os.pathsep.join(str(ROOT / p) for p in ("src", "src/python", "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.checkout import use_checkout  # noqa: E402
+
+use_checkout()
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-for _path in (ROOT / "src", ROOT / "src" / "python", ROOT / "bench"):
-    sys.path.insert(0, str(_path))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the other benchmarks, imported as modules
 
 from host_overhead import KeepAliveClient, percentile, start_host, test_request  # noqa: E402
 from http_floor import floor_request, start_floor  # noqa: E402

@@ -11,8 +11,7 @@ import pytest
 from mlcore import layout
 from mlcore.images import ImageNotAllowed, load_image
 from mlcore.tuning import launcher
-
-CHECKOUT = Path(__file__).resolve().parents[1]
+from support.checkout import ROOT as CHECKOUT
 
 
 def test_without_the_variable_the_root_is_the_checkout(monkeypatch: pytest.MonkeyPatch):

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from support.checkout import ROOT
+
+sys.path.insert(0, str(ROOT / "bench"))  # the benchmarks are scripts, not a package
 
 from host_overhead import KeepAliveClient  # noqa: E402
 from http_floor import floor_request, start_floor  # noqa: E402

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from support.checkout import ROOT
 
 
 def _run(recipe: str, seed: int, accuracy: float, f1_macro: float, cpu: float) -> dict:

@@ -5,12 +5,10 @@ from __future__ import annotations
 import pytest
 
 import bo
-from components import call, started
-from fake_inference_api import GPT2_ANSWER, FakeInferenceAPI
 from mlcore.inference_api import InferenceAPIError, resolve_url
 from msg import HFResponse
-
-pytest_plugins = ["fake_inference_api"]
+from support.components import call, started
+from support.fake_inference_api import GPT2_ANSWER, FakeInferenceAPI
 
 
 @pytest.fixture(autouse=True)

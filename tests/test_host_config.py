@@ -5,7 +5,6 @@ variable; no other module of the host reads an IOPHOST_* variable."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -13,8 +12,7 @@ from iophost.cli import create_parser
 from iophost.config import ENVIRONMENT, read_config
 from iophost.errors import ConfigError
 from iophost.masking import Masker
-
-ROOT = Path(__file__).resolve().parents[1]
+from support.checkout import ROOT
 
 
 def environment_table() -> str:

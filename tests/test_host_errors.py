@@ -32,7 +32,7 @@ from iophost.errors import (
 from iophost.host import Host
 from iophost.store import MessageStore
 from iophost.worker.component import MessageBodyError, MessageClassError
-from portal_fixtures import PASSWORD, USERNAME, make_app
+from support.portal_host import PASSWORD, USERNAME, make_app
 
 
 def _exception_classes() -> list[type]:

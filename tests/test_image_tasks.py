@@ -11,18 +11,15 @@ import threading
 import zlib
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops
 
 import bo
-from components import call, started
 from mlcore.images import ImageNotAllowed, ImageSourceError, ImageTooLargeError
+from support.checkout import ROOT
+from support.components import call, started
 
-pytest_plugins = ["hub_fixtures"]
-
-ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "misc" / "000000039769.jpg"
 SEED_PATH = "/irisdev/app/misc/000000039769.jpg"  # the seed's body, mapped onto this checkout
 

@@ -12,8 +12,8 @@ import pytest
 import timm  # noqa: F401  (a missing timm fails here, before any model is built)
 
 import bo
-import tiny_vision_models
-from components import call, started
+from support import tiny_vision_models
+from support.components import call, started
 
 SAMPLE = "misc/000000039769.jpg"
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from dockerfile import ignored, instructions
 from iophost.loader import load_productions
 from iophost.worker.component import load_message
+from support.checkout import ROOT
+from support.dockerfile import ignored, instructions
 
-ROOT = Path(__file__).resolve().parents[1]
 SMOKE_REQUESTS = json.loads((ROOT / "scripts" / "iris-smoke-requests.json").read_text())
 
 

@@ -8,8 +8,8 @@ import logging
 import pytest
 
 import bo
-from components import call, started
 from msg import MLResponse
+from support.components import call, started
 
 
 def _settings(model_root, name, task, *extra):

@@ -8,9 +8,6 @@ from pathlib import Path
 import pytest
 
 import bo
-from components import call, started
-from hub_layouts import TINY_BERT, TINY_GPT2, UNNEEDED_FILES
-from hub_server import HubRepo
 from mlcore.model_cache import (
     InvalidModelUrl,
     ModelDownloadError,
@@ -23,8 +20,9 @@ from mlcore.model_cache import (
     select_files,
 )
 from mlcore.model_cache.progress import FileProgress
-
-pytest_plugins = ["hub_fixtures"]
+from support.components import call, started
+from support.hub_layouts import TINY_BERT, TINY_GPT2, UNNEEDED_FILES
+from support.hub_server import HubRepo
 
 NEEDED_GPT2 = {"config.json", "generation_config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"}
 
@@ -173,10 +171,10 @@ def test_revision_setting_pins_a_commit_and_an_unknown_one_is_named(hub, tmp_pat
     assert not (tmp_path / "other").exists()
 
 
-def test_a_model_copied_by_hand_or_fine_tuned_gets_only_its_missing_files(hub, tmp_path, tiny_gpt2_folder):
+def test_a_model_copied_by_hand_or_fine_tuned_gets_only_its_missing_files(hub, tmp_path, tiny_gpt2):
     import shutil
 
-    shutil.copytree(tiny_gpt2_folder, tmp_path / "gpt2")
+    shutil.copytree(tiny_gpt2, tmp_path / "gpt2")
     (tmp_path / "gpt2" / "generation_config.json").unlink()
     (tmp_path / "gpt2" / "model.safetensors").unlink()
     tuned = b"fine-tuned weights of another size"

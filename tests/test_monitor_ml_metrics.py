@@ -10,10 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from host.host_process import wait_for
 from iophost.host import Host
+from iophost.testing import wait_for
 from mlcore.model_cache.record import RECORD_NAME, DownloadRecord, write_record
-from portal_fixtures import make_app, portal_host  # noqa: F401
+from support.portal_host import make_app
 
 
 def samples(client: TestClient) -> list:
@@ -22,7 +22,7 @@ def samples(client: TestClient) -> list:
     return [s for family in text_string_to_metric_families(answer.text) for s in family.samples]
 
 
-def test_the_model_each_item_serves_and_its_trainings_are_metrics(portal_host: Host, model_root: Path) -> None:  # noqa: F811
+def test_the_model_each_item_serves_and_its_trainings_are_metrics(portal_host: Host, model_root: Path) -> None:
     write_record(model_root / "tiny-gpt2", DownloadRecord(repo_id="tests/tiny-gpt2", revision="main", commit="c0ffee"))
     try:
         client = TestClient(make_app(portal_host))
@@ -42,7 +42,7 @@ def test_the_model_each_item_serves_and_its_trainings_are_metrics(portal_host: H
     assert energy == 0.00042 and seconds == pytest.approx(6 * 0.2)  # the fixture's steps=6, pause=0.2
 
 
-def test_the_monitor_view_counts_what_the_metrics_count(portal_host: Host) -> None:  # noqa: F811
+def test_the_monitor_view_counts_what_the_metrics_count(portal_host: Host) -> None:
     client = TestClient(make_app(portal_host))
     portal_host.start_production()
     for text in ("a", "b"):

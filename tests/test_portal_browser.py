@@ -12,16 +12,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from browser import browser, needs_chromium, screenshot, serious_accessibility_violations  # noqa: F401
-from browser import log_in as browser_log_in
-from host.host_process import HostProcess as PortalServer
-from portal_fixtures import PASSWORD, USERNAME, portal_server  # noqa: F401
+from iophost.testing import HostProcess
+from support.browser import log_in as browser_log_in
+from support.browser import needs_chromium, screenshot, serious_accessibility_violations
+from support.portal_host import PASSWORD, USERNAME
 
 pytestmark = needs_chromium
 
 
 @pytest.fixture
-def anonymous_page(browser, portal_server: PortalServer):  # noqa: F811
+def anonymous_page(browser, portal_server: HostProcess):
     """A fresh browser context, not logged in; the production running, as the host starts it."""
     portal_server.http.post("/start").raise_for_status()
     context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
@@ -31,7 +31,7 @@ def anonymous_page(browser, portal_server: PortalServer):  # noqa: F811
 
 
 @pytest.fixture
-def page(anonymous_page, portal_server: PortalServer):  # noqa: F811
+def page(anonymous_page, portal_server: HostProcess):
     """Logged in: each test stands alone (``pytest -k``), whatever ran before it."""
     log_in(anonymous_page, portal_server.url)
     anonymous_page.wait_for_url("**/portal/")
@@ -46,7 +46,7 @@ def log_in(page, url: str, password: str = PASSWORD) -> None:
     browser_log_in(page, url, password, USERNAME)
 
 
-def test_wrong_login_is_refused(anonymous_page, portal_server: PortalServer) -> None:  # noqa: F811
+def test_wrong_login_is_refused(anonymous_page, portal_server: HostProcess) -> None:
     page = anonymous_page
     log_in(page, portal_server.url, password="wrong")
     assert page.locator(".flash.error").inner_text() == "Wrong username or password."
@@ -54,7 +54,7 @@ def test_wrong_login_is_refused(anonymous_page, portal_server: PortalServer) -> 
     shot(page, "00-login-refused")
 
 
-def test_log_in_stop_and_start_the_production_with_buttons_by_state(anonymous_page, portal_server) -> None:  # noqa: F811
+def test_log_in_stop_and_start_the_production_with_buttons_by_state(anonymous_page, portal_server) -> None:
     page = anonymous_page  # the fixture started the production, as the host does
     log_in(page, portal_server.url)
     assert page.url.endswith("/portal/")
@@ -71,7 +71,7 @@ def test_log_in_stop_and_start_the_production_with_buttons_by_state(anonymous_pa
     shot(page, "01-production")
 
 
-def test_test_page_runs_a_tiny_model_and_its_trace_shows_request_and_response(page, portal_server) -> None:  # noqa: F811
+def test_test_page_runs_a_tiny_model_and_its_trace_shows_request_and_response(page, portal_server) -> None:
     page.goto(f"{portal_server.url}/portal/test?item=Tiny%20gpt2")
     assert page.input_value("#test-class") == "msg.MLRequest"
     body = page.input_value("#test-body")
@@ -95,7 +95,7 @@ def test_test_page_runs_a_tiny_model_and_its_trace_shows_request_and_response(pa
     shot(page, "03-visual-trace")
 
 
-def test_a_changed_setting_is_applied_with_a_restart(page, portal_server: PortalServer) -> None:  # noqa: F811
+def test_a_changed_setting_is_applied_with_a_restart(page, portal_server: HostProcess) -> None:
     page.goto(f"{portal_server.url}/portal/items/Tiny%20gpt2")
     settings = page.input_value("#percent-settings")
     page.fill("#percent-settings", settings + "\ntrust_remote_code=false")
@@ -110,7 +110,7 @@ def test_a_changed_setting_is_applied_with_a_restart(page, portal_server: Portal
     assert "trust_remote_code=false" in page.inner_text("#export-python")
 
 
-def test_training_shows_its_curves_and_metrics_and_is_promoted(page, portal_server: PortalServer) -> None:  # noqa: F811
+def test_training_shows_its_curves_and_metrics_and_is_promoted(page, portal_server: HostProcess) -> None:
     page.goto(f"{portal_server.url}/portal/test?item=Tuning&classname=msg.TrainRequest")
     assert '"table": "iris.Review"' in page.input_value("#test-body")
     page.click("#test-invoke")
@@ -131,7 +131,7 @@ def test_training_shows_its_curves_and_metrics_and_is_promoted(page, portal_serv
     assert "new model promoted" in page.inner_text(".flash.ok")
 
 
-def test_a_detection_image_is_shown_and_downloadable(page, portal_server: PortalServer) -> None:  # noqa: F811
+def test_a_detection_image_is_shown_and_downloadable(page, portal_server: HostProcess) -> None:
     page.goto(f"{portal_server.url}/portal/test?item=Detector")
     assert page.input_value("#test-body") == '{\n  "url": "misc/000000039769.jpg"\n}'
     page.click("#test-invoke")
@@ -148,7 +148,7 @@ def test_a_detection_image_is_shown_and_downloadable(page, portal_server: Portal
     shot(page, "06-detection-image")
 
 
-def test_event_log_tails_live_and_messages_are_searchable(page, portal_server: PortalServer) -> None:  # noqa: F811
+def test_event_log_tails_live_and_messages_are_searchable(page, portal_server: HostProcess) -> None:
     page.goto(f"{portal_server.url}/portal/log")
     page.wait_for_selector("#log-table tbody tr")
     portal_server.http.post("/test", json={"target": "Echo", "classname": "msg.MLRequest",
@@ -196,7 +196,7 @@ def evil_site() -> Iterator[str]:
 
 @pytest.mark.parametrize("action", ["/portal/production/stop", "/api/iop/stop"], ids=["portal", "REST API"])
 def test_a_cross_site_form_post_with_the_users_credentials_is_refused_with_403(
-        browser, portal_server: PortalServer, evil_site, action: str) -> None:  # noqa: F811
+        browser, portal_server: HostProcess, evil_site, action: str) -> None:
     portal_server.http.post("/start").raise_for_status()
     # A browser that holds the user's Basic credentials for the portal (SameSite keeps the cookie
     # home; Basic credentials go along): only the Origin check stands between the page and the host.
@@ -223,7 +223,7 @@ PAGES = ["/portal/", "/portal/monitor", "/portal/items/Echo", "/portal/test?item
 
 @pytest.mark.parametrize("width,height", [(1360, 900), (390, 844)])
 def test_every_page_fits_the_screen_and_has_no_serious_accessibility_violation(
-        browser, portal_server: PortalServer, width: int, height: int) -> None:  # noqa: F811
+        browser, portal_server: HostProcess, width: int, height: int) -> None:
     context = browser.new_context(viewport={"width": width, "height": height})
     context.set_default_timeout(20_000)
     page = context.new_page()
@@ -249,7 +249,7 @@ def test_every_page_fits_the_screen_and_has_no_serious_accessibility_violation(
     context.close()
 
 
-def test_back_after_logging_out_shows_no_portal_page(browser, portal_server: PortalServer) -> None:  # noqa: F811
+def test_back_after_logging_out_shows_no_portal_page(browser, portal_server: HostProcess) -> None:
     context = browser.new_context(viewport={"width": 1360, "height": 900})
     context.set_default_timeout(20_000)
     page = context.new_page()
@@ -263,7 +263,7 @@ def test_back_after_logging_out_shows_no_portal_page(browser, portal_server: Por
     context.close()
 
 
-def test_the_monitor_page_shows_each_items_activity_and_follows_it_live(page, portal_server: PortalServer) -> None:  # noqa: F811
+def test_the_monitor_page_shows_each_items_activity_and_follows_it_live(page, portal_server: HostProcess) -> None:
     page.goto(f"{portal_server.url}/portal/monitor")
     row = page.locator('tr[data-monitor-item="Echo"]')
     row.wait_for()

@@ -4,6 +4,7 @@ table summary, images in bodies, the trace diagram and the seed's examples."""
 from __future__ import annotations
 
 import base64
+import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -119,9 +120,8 @@ def test_the_host_imports_of_the_ml_core_only_its_layout_conventions() -> None:
 
     code = ("import sys, iophost.cli, iophost.portal.ml.models_view, iophost.portal.ml.data_view\n"
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mlcore', 'torch', 'transformers', 'bo')))")
-    src = Path(__file__).resolve().parents[1] / "src"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                            env={"PYTHONPATH": str(src)}).stdout.strip()
+                            env={"PYTHONPATH": os.environ["PYTHONPATH"]}).stdout.strip()  # this checkout only
     assert loaded == "['mlcore', 'mlcore.layout']"
 
 

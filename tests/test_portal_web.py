@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from host.host_process import wait_for
 from iophost.host import Host
-from portal_fixtures import PASSWORD, USERNAME, close_host, make_app, make_host, portal_host  # noqa: F401
+from iophost.testing import wait_for
+from support.checkout import ROOT
+from support.portal_host import PASSWORD, USERNAME, close_host, make_app, make_host
 
 BASE = "http://127.0.0.1"
 
@@ -33,7 +34,7 @@ def basic(password: str = PASSWORD) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"{USERNAME}:{password}".encode()).decode()}
 
 
-def test_pages_ask_for_a_login_and_the_api_answers_401(portal_host: Host) -> None:  # noqa: F811
+def test_pages_ask_for_a_login_and_the_api_answers_401(portal_host: Host) -> None:
     client = TestClient(make_app(portal_host), base_url=BASE)
     page = client.get("/portal/messages", follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/portal/login?next=")
@@ -42,7 +43,7 @@ def test_pages_ask_for_a_login_and_the_api_answers_401(portal_host: Host) -> Non
     assert client.get("/portal/api/status", headers=basic()).json()["production"] == "test.Production"
 
 
-def test_a_wrong_login_is_refused(portal_host: Host) -> None:  # noqa: F811
+def test_a_wrong_login_is_refused(portal_host: Host) -> None:
     client = TestClient(make_app(portal_host), base_url=BASE)
     token = re.search(r'name="login_token" value="([^"]+)"', client.get("/portal/login").text).group(1)
     response = client.post("/portal/login", data={"username": USERNAME, "password": "nope", "login_token": token})
@@ -51,7 +52,7 @@ def test_a_wrong_login_is_refused(portal_host: Host) -> None:  # noqa: F811
     assert client.get("/portal/", follow_redirects=False).status_code == 303
 
 
-def test_log_out_ends_the_session_even_for_a_replayed_cookie(portal_host: Host) -> None:  # noqa: F811
+def test_log_out_ends_the_session_even_for_a_replayed_cookie(portal_host: Host) -> None:
     client, csrf = logged_in(portal_host)
     cookie = client.cookies["iophost_portal"]
     assert client.post("/portal/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
@@ -60,7 +61,7 @@ def test_log_out_ends_the_session_even_for_a_replayed_cookie(portal_host: Host) 
     assert client.get("/portal/api/status").status_code == 401
 
 
-def test_the_session_cookie_is_httponly_and_samesite_strict(portal_host: Host) -> None:  # noqa: F811
+def test_the_session_cookie_is_httponly_and_samesite_strict(portal_host: Host) -> None:
     client = TestClient(make_app(portal_host), base_url=BASE)
     token = re.search(r'name="login_token" value="([^"]+)"', client.get("/portal/login").text).group(1)
     response = client.post("/portal/login", data={"username": USERNAME, "password": PASSWORD, "login_token": token},
@@ -69,7 +70,7 @@ def test_the_session_cookie_is_httponly_and_samesite_strict(portal_host: Host) -
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
 
 
-def test_cross_site_form_posts_are_refused(portal_host: Host) -> None:  # noqa: F811
+def test_cross_site_form_posts_are_refused(portal_host: Host) -> None:
     client, csrf = logged_in(portal_host)
     foreign = client.post("/portal/production/start", data={"csrf_token": csrf},
                           headers={"Origin": "http://evil.example"}, follow_redirects=False)
@@ -85,7 +86,7 @@ def test_cross_site_form_posts_are_refused(portal_host: Host) -> None:  # noqa: 
     assert same_site.status_code == 303 and portal_host.production_state() == "running"
 
 
-def test_a_login_form_posted_from_another_site_is_refused(portal_host: Host) -> None:  # noqa: F811
+def test_a_login_form_posted_from_another_site_is_refused(portal_host: Host) -> None:
     client = TestClient(make_app(portal_host), base_url=BASE)
     token = re.search(r'name="login_token" value="([^"]+)"', client.get("/portal/login").text).group(1)
     response = client.post("/portal/login", data={"username": USERNAME, "password": PASSWORD, "login_token": token},
@@ -94,7 +95,7 @@ def test_a_login_form_posted_from_another_site_is_refused(portal_host: Host) -> 
 
 
 def test_settings_changes_persist_across_restarts_and_show_in_the_export(
-        portal_host: Host, tmp_path: Path, model_root: Path) -> None:  # noqa: F811
+        portal_host: Host, tmp_path: Path, model_root: Path) -> None:
     settings_file = tmp_path / "production" / "settings.py"
     before = settings_file.read_text()
     client, csrf = logged_in(portal_host)
@@ -104,8 +105,8 @@ def test_settings_changes_persist_across_restarts_and_show_in_the_export(
         "pool_size": "2", "enabled": "1", "comment": "changed in the portal"})
     assert "settings+saved+and+applied" in str(response.url)
     assert any(e["text"] == "Echo started" for e in portal_host.store.log_entries(top=5))
-    client.post("/portal/items", data={"csrf_token": csrf, "name": "Second echo",
-                                       "classname": "portal_components.EchoOperation", "percent_settings": "a=1"})
+    client.post("/portal/items", data={"csrf_token": csrf, "name": "Second echo", "percent_settings": "a=1",
+                                       "classname": "support.portal_components.EchoOperation"})
     client.post("/portal/items/Detector/remove", data={"csrf_token": csrf})
     assert portal_host.item_states()["Second echo"] == "running"
 
@@ -124,7 +125,7 @@ def test_settings_changes_persist_across_restarts_and_show_in_the_export(
 
 
 def test_the_settings_editor_never_shows_a_secret_and_keeps_it_on_save(
-        portal_host: Host) -> None:  # noqa: F811
+        portal_host: Host) -> None:
     client, csrf = logged_in(portal_host)
     client.post("/portal/items/Echo/settings", data={"csrf_token": csrf, "percent_settings": "api_key=hf_SECRET",
                                                      "pool_size": "1", "enabled": "1"})
@@ -136,7 +137,7 @@ def test_the_settings_editor_never_shows_a_secret_and_keeps_it_on_save(
     assert portal_host.production.item("Echo").host_settings["%settings"] == "api_key=hf_SECRET\nretries=2"
 
 
-def test_an_item_that_fails_to_start_shows_error_and_its_log(portal_host: Host) -> None:  # noqa: F811
+def test_an_item_that_fails_to_start_shows_error_and_its_log(portal_host: Host) -> None:
     client, csrf = logged_in(portal_host)
     client.post("/portal/items/Tiny%20gpt2/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
                                                            "percent_settings": "name=no-such-model\ntask=fill-mask"})
@@ -146,7 +147,7 @@ def test_an_item_that_fails_to_start_shows_error_and_its_log(portal_host: Host) 
     assert 'badge state-error' in page.text and "no-such-model" in page.text and "failed to start" in page.text
 
 
-def test_disable_and_enable_an_item(portal_host: Host) -> None:  # noqa: F811
+def test_disable_and_enable_an_item(portal_host: Host) -> None:
     client, csrf = logged_in(portal_host)
     client.post("/portal/production/start", data={"csrf_token": csrf})
     client.post("/portal/items/Echo/disable", data={"csrf_token": csrf})
@@ -155,14 +156,14 @@ def test_disable_and_enable_an_item(portal_host: Host) -> None:  # noqa: F811
     assert portal_host.item_states()["Spare"] == "running"
 
 
-def test_adding_an_item_of_a_class_outside_the_production_is_refused(portal_host: Host) -> None:  # noqa: F811
+def test_adding_an_item_of_a_class_outside_the_production_is_refused(portal_host: Host) -> None:
     client, csrf = logged_in(portal_host)
     response = client.post("/portal/items", data={"csrf_token": csrf, "name": "Shell", "classname": "os.system"})
     assert "not+one+of+the+production" in str(response.url)
     assert "Shell" not in [item.name for item in portal_host.production.items]
 
 
-def test_messages_search_paging_and_resend(portal_host: Host) -> None:  # noqa: F811
+def test_messages_search_paging_and_resend(portal_host: Host) -> None:
     client, csrf = logged_in(portal_host)
     client.post("/portal/production/start", data={"csrf_token": csrf})
     for word in ("one", "two", "three"):
@@ -192,7 +193,7 @@ def test_messages_search_paging_and_resend(portal_host: Host) -> None:  # noqa: 
     assert 'class="message request error"' in trace.text
 
 
-def test_event_log_filters_and_tail(portal_host: Host) -> None:  # noqa: F811
+def test_event_log_filters_and_tail(portal_host: Host) -> None:
     client, csrf = logged_in(portal_host)
     client.post("/portal/production/start", data={"csrf_token": csrf})
     last = client.get("/portal/api/log", params={"top": 1}).json()[0]["id"]
@@ -208,14 +209,14 @@ def test_event_log_filters_and_tail(portal_host: Host) -> None:  # noqa: F811
 
 @pytest.mark.parametrize("path", ["/portal/", "/portal/test", "/portal/messages", "/portal/log", "/portal/training",
                                   "/portal/models", "/portal/data", "/portal/export", "/portal/items/Echo"])
-def test_every_page_renders_with_local_assets_only(portal_host: Host, path: str) -> None:  # noqa: F811
+def test_every_page_renders_with_local_assets_only(portal_host: Host, path: str) -> None:
     client, _csrf = logged_in(portal_host)
     page = client.get(path)
     assert page.status_code == 200
     assert not re.search(r'(src|href)="(https?:)?//', page.text)
 
 
-def test_the_models_page_lists_what_override_and_rollback_use(portal_host: Host, tmp_path: Path) -> None:  # noqa: F811
+def test_the_models_page_lists_what_override_and_rollback_use(portal_host: Host, tmp_path: Path) -> None:
     from mlcore.tuning.model_versions import promote, save_temporary
 
     def model(text: str):
@@ -242,8 +243,8 @@ def test_the_models_page_lists_what_override_and_rollback_use(portal_host: Host,
     assert "no-such-root" not in page
 
 
-def test_the_data_page_reads_the_tuning_items_database(portal_host: Host, tmp_path: Path) -> None:  # noqa: F811
-    from tuning_fixtures import fill_reviews, review_rows
+def test_the_data_page_reads_the_tuning_items_database(portal_host: Host, tmp_path: Path) -> None:
+    from support.reviews import fill_reviews, review_rows
 
     url = fill_reviews(f"sqlite:///{tmp_path / 'reviews.sqlite'}", review_rows(per_label=2))
     client, csrf = logged_in(portal_host)
@@ -253,7 +254,7 @@ def test_the_data_page_reads_the_tuning_items_database(portal_host: Host, tmp_pa
     assert '<strong id="review-count">10</strong>' in page and "reviews.sqlite" in page
 
 
-def test_a_settings_line_without_equals_is_refused_before_saving(portal_host: Host) -> None:  # noqa: F811
+def test_a_settings_line_without_equals_is_refused_before_saving(portal_host: Host) -> None:
     client, csrf = logged_in(portal_host)
     before = dict(portal_host.production.item("Echo").host_settings)
     page = client.post("/portal/items/Echo/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
@@ -267,7 +268,7 @@ def test_a_settings_line_without_equals_is_refused_before_saving(portal_host: Ho
     assert portal_host.production.item("Echo").host_settings == before
 
 
-def test_a_failed_action_is_shown_in_the_page_without_internal_paths(portal_host: Host) -> None:  # noqa: F811
+def test_a_failed_action_is_shown_in_the_page_without_internal_paths(portal_host: Host) -> None:
     client, csrf = logged_in(portal_host)
     client.post("/portal/items/Tiny%20gpt2/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
                                                            "percent_settings": "name=no-such-model\ntask=fill-mask"})
@@ -287,7 +288,7 @@ def test_a_failed_action_is_shown_in_the_page_without_internal_paths(portal_host
 
 
 def test_the_production_shows_starting_then_running_and_buttons_follow_the_state(
-        portal_host: Host, tmp_path: Path) -> None:  # noqa: F811
+        portal_host: Host, tmp_path: Path) -> None:
     gate = tmp_path / "gate"
     client, csrf = logged_in(portal_host)
     stopped = client.get("/portal/")
@@ -307,7 +308,7 @@ def test_the_production_shows_starting_then_running_and_buttons_follow_the_state
     wait_for(lambda: client.get("/portal/api/status").json()["badge"]["state"] == "running", what="running")
 
 
-def test_items_in_error_colour_the_badge_and_show_their_reason(portal_host: Host) -> None:  # noqa: F811
+def test_items_in_error_colour_the_badge_and_show_their_reason(portal_host: Host) -> None:
     client, csrf = logged_in(portal_host)
     client.post("/portal/items/Tiny%20gpt2/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
                                                            "percent_settings": "name=no-such-model\ntask=fill-mask"})
@@ -319,32 +320,32 @@ def test_items_in_error_colour_the_badge_and_show_their_reason(portal_host: Host
     assert "<title" in box[:400] and "no-such-model" in box[:box.index("</a>")]
 
 
-def test_unsafe_item_names_are_refused(portal_host: Host) -> None:  # noqa: F811
+def test_unsafe_item_names_are_refused(portal_host: Host) -> None:
     client, csrf = logged_in(portal_host)
     for name in ("a/b ?x", "../up", "x#y", "-lead"):
         page = client.post("/portal/items", data={"csrf_token": csrf, "name": name,
-                                                  "classname": "portal_components.EchoOperation"})
+                                                  "classname": "support.portal_components.EchoOperation"})
         assert "refused: expected 1 to 128 letters" in page.text, name
     assert [i.name for i in portal_host.production.items if "/" in i.name or "#" in i.name] == []
 
 
-def test_pages_are_not_stored_and_the_favicon_is_served(portal_host: Host) -> None:  # noqa: F811
+def test_pages_are_not_stored_and_the_favicon_is_served(portal_host: Host) -> None:
     client, _csrf = logged_in(portal_host)
     assert client.get("/portal/models").headers["cache-control"] == "no-store"
     icon = client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.headers["content-type"].startswith("image/svg+xml")
 
 
-def test_the_test_page_offers_only_the_classes_an_item_handles(portal_host: Host) -> None:  # noqa: F811
+def test_the_test_page_offers_only_the_classes_an_item_handles(portal_host: Host) -> None:
     client, _csrf = logged_in(portal_host)
     choices = client.get("/portal/api/examples").json()
     assert choices["Echo"]["classes"] == ["msg.MLRequest"]
     assert set(choices["Tuning"]["classes"]) == {"msg.TrainRequest", "msg.OverrideRequest"}
     assert choices["Detector"]["examples"]["msg.MLRequest"] == {"url": "misc/000000039769.jpg"}
-    assert (Path(__file__).resolve().parents[1] / "misc" / "000000039769.jpg").is_file()
+    assert (ROOT / "misc" / "000000039769.jpg").is_file()
 
 
-def test_a_class_without_handler_is_an_error_and_an_image_is_linked_not_dumped(portal_host: Host) -> None:  # noqa: F811
+def test_a_class_without_handler_is_an_error_and_an_image_is_linked_not_dumped(portal_host: Host) -> None:
     client, csrf = logged_in(portal_host)
     client.post("/portal/production/start", data={"csrf_token": csrf})
     headers = {"X-CSRF-Token": csrf}
@@ -366,7 +367,7 @@ def test_a_class_without_handler_is_an_error_and_an_image_is_linked_not_dumped(p
 
 
 def test_training_runs_are_listed_queued_running_and_finished_and_shown_one_at_a_time(
-        portal_host: Host, tmp_path: Path) -> None:  # noqa: F811
+        portal_host: Host, tmp_path: Path) -> None:
     gate = tmp_path / "gate"
     client, csrf = logged_in(portal_host)
     client.post("/portal/items/Tuning/settings", data={"csrf_token": csrf, "pool_size": "1", "enabled": "1",
@@ -391,7 +392,7 @@ def test_training_runs_are_listed_queued_running_and_finished_and_shown_one_at_a
     assert f'data-session="{sessions[0]}"' in page.text
 
 
-def test_messages_contain_filters_body_search_sort_and_page_size(portal_host: Host) -> None:  # noqa: F811
+def test_messages_contain_filters_body_search_sort_and_page_size(portal_host: Host) -> None:
     client, csrf = logged_in(portal_host)
     client.post("/portal/production/start", data={"csrf_token": csrf})
     for word in [f"word-{n:02d}" for n in range(22)] + ["George Washington"]:
@@ -416,7 +417,7 @@ def test_messages_contain_filters_body_search_sort_and_page_size(portal_host: Ho
     assert 'id="message-detail"' in pane and "/portal/static/trace.js" in pane
 
 
-def test_the_event_log_filters_by_parts_of_item_and_text_pages_and_colours_errors(portal_host: Host) -> None:  # noqa: F811
+def test_the_event_log_filters_by_parts_of_item_and_text_pages_and_colours_errors(portal_host: Host) -> None:
     client, _csrf = logged_in(portal_host)
     for n in range(25):
         portal_host.log("Info", "Tuning", f"step={n} loss=1.0")

@@ -1,19 +1,19 @@
-"""The production definition, the messages and settings coercion, as IoP reads them."""
+"""The production definition, the messages and settings coercion, as IoP reads them; the production
+itself on the local host through the pytest plugin, with tiny models and a fake hosted API."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from iophost.testing import ItemChange, RunningProduction
 from iophost.worker.component import dump_message, load_message
 from mlcore.coercion import coerce
-
-ROOT = Path(__file__).resolve().parents[1]
+from support.checkout import ROOT
 
 
 def _project_settings():
@@ -46,10 +46,9 @@ def test_production_holds_the_seeds_items():
 
 def test_iop_strict_validation_passes():
     iop = Path(sys.executable).with_name("iop")
-    # This checkout's ML core, not the one the virtual environment points at.
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    # This checkout's ML core (on PYTHONPATH, tests/conftest.py), not the one the virtual environment points at.
     result = subprocess.run([str(iop), "--migrate", str(ROOT / "src/python/settings.py"), "--dry-run",
-                             "--strict-production-validation"], capture_output=True, text=True, timeout=120, env=env)
+                             "--strict-production-validation"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "iris.Production" in result.stdout and "iris.ReviewTriage" in result.stdout
 
@@ -76,3 +75,38 @@ def test_seed_train_request_keeps_its_extra_keys():
 def test_empty_override_request():
     request = load_message("msg.OverrideRequest", "{}")
     assert type(request).__name__ == "OverrideRequest"
+
+
+@pytest.fixture(scope="module")
+def production(iop_launcher, model_root: Path) -> RunningProduction:
+    """iris.Production as settings.py declares it, two local models pointed at tiny ones and enabled,
+    the hosted inference API a recording fake."""
+    def tiny(name: str) -> ItemChange:
+        return ItemChange(settings={"name": name, "path": str(model_root), "model_url": ""}, enabled=True)
+
+    return iop_launcher.start(ROOT / "src/python/settings.py", fakes=("HuggingFace API",), changes={
+        "HuggingFace gpt2 local": tiny("tiny-gpt2"), "HuggingFace bert local": tiny("tiny-bert")})
+
+
+def test_the_seeds_bodies_get_typed_answers_from_the_local_models(production: RunningProduction):
+    generated = production.send("HuggingFace gpt2 local", load_message("msg.MLRequest", {
+        "text_inputs": "George Washington lived", "max_length": 30, "num_return_sequences": 3}))
+    assert type(generated).__name__ == "MLResponse" and generated.task == "text-generation"
+    assert len(generated.output) == 3 and all("generated_text" in answer for answer in generated.output)
+    filled = production.send("HuggingFace bert local",
+                             load_message("msg.MLRequest", {"inputs": "George Washington lived in [MASK]."}))
+    assert filled.model == "tiny-bert" and filled.output[0]["token_str"]
+    assert production.session(production.last_session_id).path == [
+        ("Request", "EnsLib.Testing.Service", "HuggingFace bert local"),
+        ("Response", "HuggingFace bert local", "EnsLib.Testing.Service")]
+
+
+def test_the_hosted_api_stands_in_as_a_fake_and_its_key_is_never_stored(production: RunningProduction):
+    api = production.fakes["HuggingFace API"]
+    answer = load_message("msg.HFResponse", {"payload": [{"generated_text": "more details"}], "api_url": "gpt2"})
+    api.answer(answer)
+    request = load_message("msg.HFRequest", {"api_url": "gpt2", "payload": "Can you", "api_key": "hf_kept_secret"})
+    assert production.send("HuggingFace API", request) == answer
+    assert api.requests == [request]
+    stored = production.session(production.last_session_id).root
+    assert stored.body["payload"] == "Can you" and "hf_kept_secret" not in json.dumps(stored.body)

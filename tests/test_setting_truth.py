@@ -21,7 +21,7 @@ from iophost.setting_values import setting_int, setting_truth
 from iophost.store import MessageStore
 from mlcore.coercion import coerce, setting_number
 from mlcore.coercion import setting_truth as ml_setting_truth
-from portal_fixtures import PASSWORD, USERNAME, make_app
+from support.portal_host import PASSWORD, USERNAME, make_app
 
 SPELLINGS = ["true", "True", "1", "yes", "YES ", " on", "ON", "false", "FALSE", "0", "no", "No", "off", " Off ",
              True, False]
@@ -54,7 +54,7 @@ def test_a_word_iop_does_not_know_is_refused_naming_the_setting(word: str) -> No
 
 SETTINGS = '''
 from iop import BusinessOperation, Production
-from host_components import EchoOperation
+from support.host_components import EchoOperation
 
 production = Production("truth.Production")
 {items}

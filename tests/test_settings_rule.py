@@ -5,17 +5,17 @@ over them. The production's components declare empty defaults, so a line wins on
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import pytest
 from iop import BusinessOperation
 
-from components import RecordingHandler
 from iophost.loader import load_productions
 from iophost.settings_rule import parse_settings_lines, python_attributes, settings_line_problems
 from iophost.worker.component import create_component
+from support.checkout import ROOT
+from support.components import RecordingHandler
 
-SETTINGS_PY = Path(__file__).resolve().parents[1] / "src" / "python" / "settings.py"
+SETTINGS_PY = ROOT / "src" / "python" / "settings.py"
 
 
 def _production_classes() -> list[type]:

@@ -11,11 +11,9 @@ from pathlib import Path
 import pytest
 
 import bo
-from components import call, started
 from msg import OverrideResponse, RollbackResponse, TrainResponse
-from tuning_fixtures import MODEL_NAME
-
-pytest_plugins = ["tuning_fixtures"]
+from support.components import call, started
+from support.reviews import MODEL_NAME
 
 #: The seed README's request, character for character.
 SEED_TRAIN_REQUEST = """{

@@ -14,12 +14,10 @@ import psutil
 import pytest
 
 import bo
-from components import call, started
 from mlcore.tuning import TrainingProcessError, load_classifier
 from msg import TrainResponse
-from tuning_fixtures import MODEL_NAME
-
-pytest_plugins = ["tuning_fixtures"]
+from support.components import call, started
+from support.reviews import MODEL_NAME
 
 #: The one-process tests' learning request (the tiny model goes from 0.17 to 0.78 accuracy), batch 4.
 REQUEST = {"columns": "ReviewLabel,ReviewText", "table": "iris.Review", "p_of_train": 0.7,

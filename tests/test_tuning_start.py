@@ -11,15 +11,13 @@ import pytest
 import sqlalchemy as sa
 
 import bo
-from components import call, started
-from hub_server import HubRepo
 from mlcore.database import create_db_engine, review_table
 from mlcore.layout import default_dataset
 from mlcore.pipelines import ModelLoadError
 from msg import TrainResponse
-from tuning_fixtures import SEED_TRAIN_BODY
-
-pytest_plugins = ["tuning_fixtures", "hub_fixtures"]
+from support.components import call, started
+from support.hub_server import HubRepo
+from support.reviews import SEED_TRAIN_BODY
 
 REPO = "test-org/tiny-reviews"
 

@@ -238,7 +238,7 @@ def test_a_classifier_trains_without_attention_dropout_and_is_saved_with_its_own
     from transformers import AutoConfig
 
     from mlcore.tuning import load_classifier
-    from tiny_models import build_text_classifier
+    from support.tiny_models import build_text_classifier
 
     folder = build_text_classifier(tmp_path / "tiny")
     own = AutoConfig.from_pretrained(folder)

@@ -6,7 +6,10 @@ import json
 import subprocess
 
 import pytest
-from host_process import ROOT, HostProcess, write_settings
+
+from iophost.testing import HostProcess
+from support.checkout import ROOT
+from support.host_settings import write_settings
 
 ECHO = 'production.operation("Echo", EchoOperation)\n'
 

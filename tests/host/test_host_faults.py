@@ -7,11 +7,13 @@ import os
 import signal
 
 import pytest
-from host_process import HostProcess, write_settings
+
+from iophost.testing import HostProcess
+from support.host_settings import write_settings
 
 ECHO = 'production.operation("Echo", EchoOperation)\n'
-SLOW = {"target": "Echo", "classname": "host_components.EchoRequest", "body": {"text": "slow", "delay": 30}}
-QUICK = {"target": "Echo", "classname": "host_components.EchoRequest", "body": {"text": "quick"}}
+SLOW = {"target": "Echo", "classname": "support.host_components.EchoRequest", "body": {"text": "slow", "delay": 30}}
+QUICK = {"target": "Echo", "classname": "support.host_components.EchoRequest", "body": {"text": "quick"}}
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +73,7 @@ def test_iop_kill_aborts_the_message_in_flight_and_start_serves_again(host: Host
 
 
 CHAIN = '''\
-from host_components import QuietForwardProcess
+from support.host_components import QuietForwardProcess
 router = production.process("Router", QuietForwardProcess)
 echo = production.operation("Echo", EchoOperation)
 production.connect(router.Output, echo)

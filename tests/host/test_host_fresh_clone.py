@@ -3,17 +3,11 @@ seed's choice (only ``HuggingFace API`` enabled) and no item in error."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from host_process import ROOT, HostProcess
+from support.checkout import ROOT
 
 
-def test_a_fresh_clone_starts_offline_with_every_item_running_or_disabled(tmp_path: Path):
-    host = HostProcess(ROOT / "src" / "python" / "settings.py", tmp_path / "var").start()
-    try:
-        status = host.status()
-    finally:
-        host.stop()
+def test_a_fresh_clone_starts_offline_with_every_item_running_or_disabled(iop_start):
+    status = iop_start(ROOT / "src" / "python" / "settings.py").status()  # an item in error fails the start
     items = status["items"]
     assert status["status"] == "running"
     assert items.pop("HuggingFace API") == "running"

@@ -12,13 +12,11 @@ from pathlib import Path
 from urllib.parse import unquote_plus
 
 import pytest
-from host_process import HostProcess, write_settings
 
-import tiny_models
-import tuning_fixtures
-from fake_inference_api import INTERNAL_TAIL
-
-pytest_plugins = ["fake_inference_api"]
+from iophost.testing import HostProcess
+from support import reviews, tiny_models
+from support.fake_inference_api import INTERNAL_TAIL
+from support.host_settings import write_settings
 
 SETTING_KEY = "hf_SettingKey0123456789"
 REQUEST_KEY = "hf_RequestKey0123456789"
@@ -37,11 +35,11 @@ production.operation("Tuning", TuningOperation, settings={{"%settings": "{tuning
 def host(tmp_path_factory, tiny_gpt2: Path):
     folder = tmp_path_factory.mktemp("hostile-host")
     models = folder / "models"
-    tiny_models.build_text_classifier(models / tuning_fixtures.MODEL_NAME, num_labels=5,
-                                      extra_corpus=[text for _, text in tuning_fixtures.review_rows()])
-    db_url = tuning_fixtures.fill_reviews(f"sqlite:///{folder / 'iris.sqlite'}", tuning_fixtures.review_rows())
-    tuning = f"path={models}\\nmodel_name={tuning_fixtures.MODEL_NAME}\\ndb_url={db_url}\\nmeasure_energy=false"
-    settings = write_settings(folder / "app", ITEMS.format(key=SETTING_KEY, gpt2=tiny_gpt2, tuning=tuning))
+    tiny_models.build_text_classifier(models / reviews.MODEL_NAME, num_labels=5,
+                                      extra_corpus=[text for _, text in reviews.review_rows()])
+    db_url = reviews.fill_reviews(f"sqlite:///{folder / 'iris.sqlite'}", reviews.review_rows())
+    tuning = f"path={models}\\nmodel_name={reviews.MODEL_NAME}\\ndb_url={db_url}\\nmeasure_energy=false"
+    settings = write_settings(folder / "app", ITEMS.format(key=SETTING_KEY, gpt2=tiny_gpt2.parent, tuning=tuning))
     running = HostProcess(settings, folder / "var").start()
     running.models = models
     yield running
@@ -65,7 +63,7 @@ def test_only_credential_fields_are_masked_and_a_masked_request_resends(host: Ho
     assert answer.status_code == 200, answer.text
     request = _stored(host, answer.json()["session_id"])[0]
     assert request["body"] == {"text_inputs": "hello", "max_new_tokens": 3}
-    sent = _test(host, "Echo", "host_components.EchoRequest", {"text": "again", "api_key": REQUEST_KEY})
+    sent = _test(host, "Echo", "support.host_components.EchoRequest", {"text": "again", "api_key": REQUEST_KEY})
     stored = _stored(host, sent.json()["session_id"])[0]
     assert stored["body"]["api_key"] == MASK and stored["body"]["text"] == "again"
     resent = host.http.post(f"{host.url}/portal/messages/{stored['id']}/resend", follow_redirects=False)
@@ -112,7 +110,7 @@ def test_message_classes_come_only_from_the_productions_modules(host: HostProces
 def test_a_message_the_target_has_no_handler_for_is_a_clear_400(host: HostProcess):
     refused = _test(host, "Echo", "msg.OverrideRequest", {})
     assert refused.status_code == 400
-    assert "EchoOperation has no handler for msg.OverrideRequest (it handles: host_components.EchoRequest)" in (
+    assert "EchoOperation has no handler for msg.OverrideRequest (it handles: support.host_components.EchoRequest)" in (
         refused.json()["error"])
 
 
@@ -131,7 +129,7 @@ def test_bad_train_request_fields_are_a_400_naming_the_field_and_nothing_is_save
     body = {"columns": "ReviewLabel,ReviewText", "table": "iris.Review", "limit": 20, **fields}
     refused = _test(host, "Tuning", "msg.TrainRequest", body)
     assert refused.status_code == 400 and message in refused.json()["error"]
-    assert sorted(p.name for p in host.models.iterdir()) == [tuning_fixtures.MODEL_NAME]
+    assert sorted(p.name for p in host.models.iterdir()) == [reviews.MODEL_NAME]
 
 
 def test_an_answer_larger_than_the_limits_is_a_400_naming_the_field(host: HostProcess):

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from host_process import PASSWORD, HostProcess, write_settings
 
-from fake_inference_api import GPT2_ANSWER
+from iophost.testing import PASSWORD, HostProcess
+from support.fake_inference_api import GPT2_ANSWER
+from support.host_settings import write_settings
 
 API_KEY = "hf_TopSecretKey0123456789"
-
-pytest_plugins = ["fake_inference_api"]
 
 
 ITEMS = '''
@@ -31,9 +30,10 @@ production.operation("HuggingFace API", HFOperation)
 @pytest.fixture(scope="module")
 def host(tmp_path_factory, tiny_gpt2: Path):
     folder = tmp_path_factory.mktemp("cli-host")
-    settings = write_settings(folder / "app", ITEMS.format(models=tiny_gpt2, greeting="hello"))
+    models = tiny_gpt2.parent
+    settings = write_settings(folder / "app", ITEMS.format(models=models, greeting="hello"))
     host = HostProcess(settings, folder / "var").start()
-    host.items = lambda greeting: write_settings(folder / "app", ITEMS.format(models=tiny_gpt2, greeting=greeting))
+    host.items = lambda greeting: write_settings(folder / "app", ITEMS.format(models=models, greeting=greeting))
     yield host
     assert host.stop() == 0
     assert not (host.data / "iophost.pid").exists(), "a clean stop releases the data folder"
@@ -62,10 +62,11 @@ def test_iop_test_prints_the_tiny_models_generated_text(host: HostProcess):
 
 def test_iop_test_restarts_the_target_and_post_test_without_restart_does_not(host: HostProcess):
     before = set(host.status()["workers"]["Echo"])
-    plain = host.http.post("/test", json={"target": "Echo", "classname": "host_components.EchoRequest",
+    plain = host.http.post("/test", json={"target": "Echo", "classname": "support.host_components.EchoRequest",
                                           "body": {"text": "as is"}})
     assert plain.status_code == 200 and set(host.status()["workers"]["Echo"]) == before
-    result = host.iop("--test", "Echo", "--classname", "host_components.EchoRequest", "--body", '{"text": "anew"}')
+    result = host.iop("--test", "Echo", "--classname", "support.host_components.EchoRequest",
+                      "--body", '{"text": "anew"}')
     assert result.returncode == 0, result.stderr
     after = set(host.status()["workers"]["Echo"])
     assert len(after) == 2 and not after & before, "every worker of the target was restarted"
@@ -73,7 +74,7 @@ def test_iop_test_restarts_the_target_and_post_test_without_restart_does_not(hos
 
 
 def test_iop_log_shows_component_logs_with_item_and_session(host: HostProcess):
-    answer = host.http.post("/test", json={"target": "Echo", "classname": "host_components.EchoRequest",
+    answer = host.http.post("/test", json={"target": "Echo", "classname": "support.host_components.EchoRequest",
                                            "body": {"text": "log me"}}).json()
     result = host.iop("--log", "20")
     assert result.returncode == 0, result.stderr
@@ -104,7 +105,7 @@ def test_pool_size_two_serves_two_requests_at_once(host: HostProcess, tmp_path: 
     release = tmp_path / "release"
 
     def held(text: str) -> dict:
-        return host.http.post("/test", json={"target": "Echo", "classname": "host_components.EchoRequest",
+        return host.http.post("/test", json={"target": "Echo", "classname": "support.host_components.EchoRequest",
                                              "body": {"text": text, "wait_for": str(release)}}).json()
 
     with ThreadPoolExecutor(2) as pool:
@@ -122,7 +123,7 @@ def test_component_stop_start_and_restart(host: HostProcess):
     assert host.http.post("/component/stop", json={"component": "Echo"}).json() == {
         "status": "stopped", "component": "Echo"}
     assert host.status()["items"]["Echo"] == "stopped"
-    stopped = host.http.post("/test", json={"target": "Echo", "classname": "host_components.EchoRequest"})
+    stopped = host.http.post("/test", json={"target": "Echo", "classname": "support.host_components.EchoRequest"})
     assert stopped.status_code == 409 and "not running" in stopped.json()["error"]
     assert host.http.post("/component/start", json={"item": "Echo"}).json()["status"] == "started"
     assert host.http.post("/component/restart", json={"component": "Echo"}).json()["status"] == "restarted"
@@ -136,7 +137,7 @@ def test_update_picks_up_a_changed_setting(host: HostProcess):
     host.items("bonjour")
     result = host.iop("--update")
     assert result.returncode == 0, result.stderr
-    answer = host.http.post("/test", json={"target": "Echo", "classname": "host_components.EchoRequest",
+    answer = host.http.post("/test", json={"target": "Echo", "classname": "support.host_components.EchoRequest",
                                            "body": '{"text": "monde"}'}).json()
     assert json.loads(answer["body"])["text"] == "bonjour monde"
     assert host.status()["items"]["Tiny GPT2"] == "running"
@@ -151,12 +152,13 @@ def test_wrong_password_is_refused_with_401(host: HostProcess):
 
 
 @pytest.mark.parametrize(("payload", "status", "error"), [
-    ({"target": "Nobody", "classname": "host_components.EchoRequest"}, 404, "'Nobody' is not in production"),
-    ({"target": "Echo", "classname": "host_components.NoSuchMessage"}, 400, "unknown message class"),
+    ({"target": "Nobody", "classname": "support.host_components.EchoRequest"}, 404, "'Nobody' is not in production"),
+    ({"target": "Echo", "classname": "support.host_components.NoSuchMessage"}, 400, "unknown message class"),
     ({"target": "Echo", "classname": "nowhere.Message"}, 400, "unknown message class"),
-    ({"target": "Echo", "classname": "host_components.EchoRequest", "body": "{not json"}, 400, "not valid JSON"),
-    ({"target": "Echo", "classname": "host_components.EchoRequest", "body": "[1, 2]"}, 400, "JSON object"),
-    ({"classname": "host_components.EchoRequest"}, 400, "target"),
+    ({"target": "Echo", "classname": "support.host_components.EchoRequest", "body": "{not json"}, 400,
+     "not valid JSON"),
+    ({"target": "Echo", "classname": "support.host_components.EchoRequest", "body": "[1, 2]"}, 400, "JSON object"),
+    ({"classname": "support.host_components.EchoRequest"}, 400, "target"),
 ])
 def test_bad_test_requests_get_clear_4xx_and_the_production_keeps_running(host, payload, status, error):
     response = host.http.post("/test", json=payload)
@@ -167,7 +169,7 @@ def test_bad_test_requests_get_clear_4xx_and_the_production_keeps_running(host, 
 def test_a_test_request_that_is_not_json_or_from_nobody_is_refused_as_other_routes_refuse_it(host: HostProcess):
     garbled = host.http.post("/test", content=b"{not json", headers={"Content-Type": "application/json"})
     assert garbled.status_code == 400 and garbled.json()["error"].startswith("invalid request: body: Invalid JSON")
-    wrong_type = host.http.post("/test", json={"target": "Echo", "classname": "host_components.EchoRequest",
+    wrong_type = host.http.post("/test", json={"target": "Echo", "classname": "support.host_components.EchoRequest",
                                                "restart": "maybe"})
     assert wrong_type.status_code == 400
     assert "body.restart: Input should be a valid boolean" in wrong_type.json()["error"]
@@ -177,7 +179,7 @@ def test_a_test_request_that_is_not_json_or_from_nobody_is_refused_as_other_rout
 
 
 def test_a_failing_component_is_a_500_with_its_error_and_an_error_message(host: HostProcess):
-    response = host.http.post("/test", json={"target": "Echo", "classname": "host_components.EchoRequest",
+    response = host.http.post("/test", json={"target": "Echo", "classname": "support.host_components.EchoRequest",
                                              "body": {"text": "fail"}})
     assert response.status_code == 500 and "RuntimeError: asked to fail" in response.json()["error"]
     request = host.http.get(f"/messages/{response.json()['session_id']}").json()
@@ -186,7 +188,7 @@ def test_a_failing_component_is_a_500_with_its_error_and_an_error_message(host: 
 
 def test_async_test_returns_the_session_at_once_and_the_session_can_be_read(host: HostProcess, tmp_path: Path):
     release = tmp_path / "release"
-    sent = host.http.post("/test/async", json={"target": "Echo", "classname": "host_components.EchoRequest",
+    sent = host.http.post("/test/async", json={"target": "Echo", "classname": "support.host_components.EchoRequest",
                                                "body": {"text": "later", "wait_for": str(release)}})
     assert sent.status_code == 202
     session_id = sent.json()["session_id"]
@@ -202,7 +204,8 @@ def test_async_test_returns_the_session_at_once_and_the_session_can_be_read(host
     assert request["type"] == "Request" and request["status"] == "Completed" and request["priority"] == "Async"
     assert request["source_config_name"] == "EnsLib.Testing.Service" and request["target_config_name"] == "Echo"
     assert response["type"] == "Response" and response["corresponding_message_id"] == request["id"]
-    assert response["body"]["text"].endswith("later") and response["body_class_name"] == "host_components.EchoResponse"
+    assert response["body"]["text"].endswith("later")
+    assert response["body_class_name"] == "support.host_components.EchoResponse"
     assert host.http.get("/sessions/999999").status_code == 404
 
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
 import httpx
 import pytest
-from host_process import PASSWORD, ROOT, HostProcess, write_settings
 
-ECHO = "host_components.EchoRequest"
+from iophost.testing import PASSWORD, HostProcess
+from support.checkout import ROOT
+from support.host_settings import write_settings
+
+ECHO = "support.host_components.EchoRequest"
 MAX_BODY = 100_000
 
 
@@ -86,7 +90,7 @@ def test_a_post_from_the_hosts_own_pages_is_served(host: HostProcess):
 @pytest.mark.parametrize("option", ["--max-json-depth=0", "--max-body-bytes=-5"])
 def test_a_limit_that_is_not_a_positive_number_stops_the_start_with_a_clear_error(tmp_path, option: str):
     result = subprocess.run([sys.executable, "-m", "iophost.cli", "start", "--data", str(tmp_path), option],
-                            cwd=ROOT, env={"PYTHONPATH": str(ROOT / "src")}, capture_output=True, text=True,
+                            cwd=ROOT, env={"PYTHONPATH": os.environ["PYTHONPATH"]}, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 2 and "must be a positive whole number" in result.stderr, result.stderr
 

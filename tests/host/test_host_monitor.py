@@ -9,13 +9,15 @@ from pathlib import Path
 
 import httpx
 import pytest
-from host_process import HostProcess, write_settings
 from prometheus_client.parser import text_string_to_metric_families
 
-ECHO = "host_components.EchoRequest"
+from iophost.testing import HostProcess
+from support.host_settings import write_settings
+
+ECHO = "support.host_components.EchoRequest"
 PRODUCTION = "test.Production"
 ITEMS = '''
-from host_components import BatchEchoOperation
+from support.host_components import BatchEchoOperation
 production.operation("Echo", EchoOperation)
 production.operation("Batched", BatchEchoOperation)
 production.operation("Off", QuietEchoOperation).disable()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from host_process import PASSWORD, HostProcess, write_settings
 
-import tiny_models
-import tuning_fixtures
-from browser import browser, log_in, needs_chromium, screenshot  # noqa: F401
+from iophost.testing import PASSWORD, HostProcess
+from support import reviews, tiny_models
+from support.browser import log_in, needs_chromium, screenshot
+from support.host_settings import write_settings
 
 pytestmark = needs_chromium
 
@@ -22,10 +22,10 @@ TRAINING_TIMEOUT_MS = 480_000
 def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostProcess]:
     folder = tmp_path_factory.mktemp("portal-real-host")
     models = folder / "models"
-    tiny_models.build_text_classifier(models / tuning_fixtures.MODEL_NAME, num_labels=5,
-                                      extra_corpus=[text for _, text in tuning_fixtures.review_rows()] * 3)
-    db_url = tuning_fixtures.fill_reviews(f"sqlite:///{folder / 'iris.sqlite'}", tuning_fixtures.review_rows())
-    tuning = f"path={models}\\nmodel_name={tuning_fixtures.MODEL_NAME}\\ndb_url={db_url}\\nprogress_seconds=0"
+    tiny_models.build_text_classifier(models / reviews.MODEL_NAME, num_labels=5,
+                                      extra_corpus=[text for _, text in reviews.review_rows()] * 3)
+    db_url = reviews.fill_reviews(f"sqlite:///{folder / 'iris.sqlite'}", reviews.review_rows())
+    tuning = f"path={models}\\nmodel_name={reviews.MODEL_NAME}\\ndb_url={db_url}\\nprogress_seconds=0"
     settings = write_settings(folder / "production", f'''
         from bo import TuningOperation
         production.operation("Python.TuningOperation", TuningOperation, settings={{"%settings": "{tuning}"}})
@@ -36,7 +36,7 @@ def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostProcess]:
 
 
 @pytest.fixture(scope="module")
-def page(browser, host: HostProcess) -> Iterator:  # noqa: F811
+def page(browser, host: HostProcess) -> Iterator:
     context = browser.new_context(viewport={"width": 1360, "height": 900})
     context.set_default_timeout(30_000)
     yield context.new_page()

@@ -1,21 +1,19 @@
-"""A production in IoP's classic dict form (CLASSES + PRODUCTIONS) on the real host: services,
-processes and operations calling each other, one session per chain, and every way a call can
-fail ending in a clear error while the host keeps running."""
+"""A production in IoP's classic dict form (CLASSES + PRODUCTIONS) on the real host, driven through the
+pytest plugin: services, processes and operations calling each other, one session per chain, and
+every way a call can fail ending in a clear error while the host keeps running."""
 
 from __future__ import annotations
 
-import json
 import textwrap
 
 import pytest
-from host_process import PASSWORD, HostProcess, wait_for
 
-from browser import browser, log_in, needs_chromium, screenshot  # noqa: F401
-
-ROUTE = "host_components.RouteRequest"
+from iophost.testing import PASSWORD, MessageFailed, RunningProduction, wait_for
+from support.browser import log_in, needs_chromium, screenshot
+from support.host_components import EchoRequest, EchoResponse, RouteRequest
 
 CLASSIC_SETTINGS = '''
-from host_components import (AdapterService, EchoOperation, FrontService, RelayOperation, RouteRequest,
+from support.host_components import (AdapterService, EchoOperation, FrontService, RelayOperation, RouteRequest,
                              RouterProcess, TickAdapter, TickService)
 
 CLASSES = {
@@ -61,67 +59,73 @@ PRODUCTIONS = [{"test.Chain": {"@Name": "test.Chain", "@TestingEnabled": "true",
 
 
 @pytest.fixture(scope="module")
-def host(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("chain-host")
-    (folder / "app").mkdir()
-    settings = folder / "app" / "settings.py"
+def host(tmp_path_factory, iop_launcher) -> RunningProduction:
+    settings = tmp_path_factory.mktemp("chain-app") / "settings.py"
     settings.write_text(textwrap.dedent(CLASSIC_SETTINGS))
-    host = HostProcess(settings, folder / "var").start()
-    yield host
-    assert host.stop() == 0
+    production = iop_launcher.start(settings, allow_errors=True)  # Mystery's class is unknown, on purpose
+    yield production
+    assert production.stop() == 0
 
 
-def send(host: HostProcess, target: str, body: dict, *, expect: int = 200) -> dict:
-    response = host.http.post("/test", json={"target": target, "classname": ROUTE, "body": body})
-    assert response.status_code == expect, response.text
-    return response.json()
+def send(host: RunningProduction, target: str, text: str, mode: str = "sync") -> EchoResponse:
+    return host.send(target, RouteRequest(text=text, mode=mode))
 
 
-def hops(host: HostProcess, session_id: int) -> list[tuple[str, str, str, str]]:
-    rows = host.http.get(f"/sessions/{session_id}").json()["messages"]
-    return [(row["type"], row["source_config_name"], row["target_config_name"], row["status"]) for row in rows]
+def failure(host: RunningProduction, target: str, text: str, mode: str) -> MessageFailed:
+    with pytest.raises(MessageFailed) as failed:
+        send(host, target, text, mode)
+    return failed.value
 
 
-def assert_alive(host: HostProcess) -> None:
+def hops(host: RunningProduction, session_id: int) -> list[tuple[str, str, str, str]]:
+    return [(hop.type, hop.source, hop.target, hop.status) for hop in host.session(session_id).hops]
+
+
+def last_session(host: RunningProduction, target: str) -> int:
+    return host.messages(target=target, limit=1)[0].session_id
+
+
+def assert_alive(host: RunningProduction) -> None:
     assert host.status()["status"] == "running"
-    assert send(host, "Router", {"text": "still", "mode": "sync"})["body"] == '{"text":"routed echo still","pid":0}'
+    assert send(host, "Router", "still") == EchoResponse(text="routed echo still")
 
 
-def test_classic_settings_run_and_an_unknown_class_is_an_error_naming_classes(host: HostProcess):
+def test_classic_settings_run_and_an_unknown_class_is_an_error_naming_classes(host: RunningProduction):
     status = host.status()
     assert status["production"] == "test.Chain"
     assert status["items"]["Router"] == status["items"]["Echo"] == "running"
     assert status["items"]["Mystery"] == "error" and status["items"]["Ticker"] == "disabled"
     assert "'Python.NoSuchClass' is not registered in CLASSES" in status["errors"]["Mystery"]
-    assert sorted(host.http.get("/list").json()) == ["test.Chain", "test.Other"]
-    log = [entry["text"] for entry in host.http.get("/log", params={"top": 200}).json()]
-    assert any("SCHEMAS is used by iop --migrate on IRIS only" in text for text in log)
-    migrate = host.iop("--migrate", str(host.settings), "--dry-run", env={"IOP_URL": ""})  # the same file, for IRIS
+    assert sorted(host.host.http.get("/list").json()) == ["test.Chain", "test.Other"]
+    assert any("SCHEMAS is used by iop --migrate on IRIS only" in entry.text for entry in host.log())
+    # the same file, for IRIS
+    migrate = host.host.iop("--migrate", str(host.settings), "--dry-run", env={"IOP_URL": ""})
     assert migrate.returncode == 0 and "test.Chain" in migrate.stdout, migrate.stdout + migrate.stderr
 
 
-def test_a_sync_chain_keeps_every_hop_in_one_session(host: HostProcess):
-    answer = send(host, "Router", {"text": "hi", "mode": "sync"})
-    assert answer["body"] == '{"text":"routed echo hi","pid":0}'
-    assert hops(host, answer["session_id"]) == [
+def test_a_sync_chain_keeps_every_hop_in_one_session(host: RunningProduction):
+    assert send(host, "Router", "hi") == EchoResponse(text="routed echo hi")
+    session = host.session(host.last_session_id)
+    assert [(hop.type, hop.source, hop.target, hop.status) for hop in session.hops] == [
         ("Request", "EnsLib.Testing.Service", "Router", "Completed"),
         ("Request", "Router", "Echo", "Completed"),
         ("Response", "Echo", "Router", "Completed"),
         ("Response", "Router", "EnsLib.Testing.Service", "Completed")]
-    rows = host.http.get(f"/sessions/{answer['session_id']}").json()["messages"]
-    assert rows[2]["corresponding_message_id"] == rows[1]["id"] and rows[1]["body"] == {
-        "text": "hi", "delay": 0.0, "api_key": ""}
-    log = [line for line in host.iop("--log", "50").stdout.splitlines() if f" {answer['session_id']} " in line]
+    assert session.hops[1].message() == EchoRequest(text="hi")
+    assert [hop.classname for hop in session.hops] == [
+        "support.host_components.RouteRequest", "support.host_components.EchoRequest",
+        "support.host_components.EchoResponse", "support.host_components.EchoResponse"]
+    assert all(hop.created <= hop.processed for hop in session.hops)
+    log = [line for line in host.host.iop("--log", "50").stdout.splitlines() if f" {session.session_id} " in line]
     assert any("routing 'hi' (sync)" in line for line in log) and any("echoing 'hi'" in line for line in log)
+    assert {entry.item for entry in host.log(session_id=session.session_id)} >= {"Router", "Echo"}
 
 
-def test_async_calls_get_on_response_then_on_complete_and_multi_sync_collects_both(host: HostProcess):
-    answer = send(host, "Router", {"text": "x", "mode": "async"})
-    assert answer["body"] == '{"text":"complete: a=echo x-a b=echo x-b","pid":0}'
-    assert [h[:3] for h in hops(host, answer["session_id"])].count(("Request", "Router", "Echo")) == 2
-    multi = send(host, "Router", {"text": "m", "mode": "multi"})
-    assert multi["body"] == '{"text":"echo m1 | echo m2","pid":0}'
-    assert len(hops(host, multi["session_id"])) == 6
+def test_async_calls_get_on_response_then_on_complete_and_multi_sync_collects_both(host: RunningProduction):
+    assert send(host, "Router", "x", "async").text == "complete: a=echo x-a b=echo x-b"
+    assert [h[:3] for h in hops(host, host.last_session_id)].count(("Request", "Router", "Echo")) == 2
+    assert send(host, "Router", "m", "multi").text == "echo m1 | echo m2"
+    assert len(hops(host, host.last_session_id)) == 6
 
 
 @pytest.mark.parametrize(("mode", "text"), [
@@ -129,35 +133,32 @@ def test_async_calls_get_on_response_then_on_complete_and_multi_sync_collects_bo
     ("reply", "replied r"),
     ("timer", "complete: slow=no answer"),
 ])
-def test_asyncio_calls_reply_and_set_timer_answer_the_caller(host: HostProcess, mode: str, text: str):
-    answer = send(host, "Router", {"text": mode[0], "mode": mode})
-    assert json.loads(answer["body"])["text"] == text
+def test_asyncio_calls_reply_and_set_timer_answer_the_caller(host: RunningProduction, mode: str, text: str):
+    assert send(host, "Router", mode[0], mode).text == text
 
 
-def test_an_operation_calls_another_item_in_the_same_session(host: HostProcess):
-    answer = send(host, "Relay", {"text": "op"})
-    assert json.loads(answer["body"])["text"] == "relayed echo op"
-    assert [h[1:] for h in hops(host, answer["session_id"])][1:3] == [("Relay", "Echo", "Completed"),
-                                                                      ("Echo", "Relay", "Completed")]
+def test_an_operation_calls_another_item_in_the_same_session(host: RunningProduction):
+    assert send(host, "Relay", "op").text == "relayed echo op"
+    assert [h[1:] for h in hops(host, host.last_session_id)][1:3] == [("Relay", "Echo", "Completed"),
+                                                                       ("Echo", "Relay", "Completed")]
 
 
-def test_a_test_to_a_service_calls_on_process_input_and_the_service_sends_on(host: HostProcess):
-    log = [entry["text"] for entry in host.http.get("/log", params={"top": 500}).json()]
-    assert "on_init got 'echo from on_init'" in log, "a call from on_init is served too"
-    answer = send(host, "Front", {"text": "front", "mode": "sync"})
-    assert answer["body"] == '{"text":"routed echo front","pid":0}'
-    assert [h[1:3] for h in hops(host, answer["session_id"])][:3] == [
-        ("EnsLib.Testing.Service", "Front"), ("Front", "Router"), ("Router", "Echo")]
+def test_a_test_to_a_service_calls_on_process_input_and_the_service_sends_on(host: RunningProduction):
+    assert "on_init got 'echo from on_init'" in [entry.text for entry in host.log(item="Front")], \
+        "a call from on_init is served too"
+    assert send(host, "Front", "front").text == "routed echo front"
+    assert host.session(host.last_session_id).path[:3] == [
+        ("Request", "EnsLib.Testing.Service", "Front"), ("Request", "Front", "Router"), ("Request", "Router", "Echo")]
 
 
 @pytest.mark.parametrize("service", ["Ticker", "AdapterTicker"])
-def test_a_polled_service_fires_every_call_interval_each_poll_its_own_session(host: HostProcess, service: str):
-    assert host.http.post("/component/start", json={"component": service}).status_code == 200
-    sent = wait_for(lambda: (rows := host.http.get("/messages", params={"source": service}).json()["messages"])
-                    and len(rows) >= 3 and rows, 30.0, f"three polls of {service}")
-    assert host.http.post("/component/stop", json={"component": service}).status_code == 200
-    assert len({row["session_id"] for row in sent}) == len(sent), "each poll starts a session"
-    session = hops(host, sent[-1]["session_id"])
+def test_a_polled_service_fires_every_call_interval_each_poll_its_own_session(host: RunningProduction, service: str):
+    with host.override(service, enabled=True):
+        sent = wait_for(lambda: len(rows := host.messages(source=service)) >= 3 and rows, 30.0,
+                        f"three polls of {service}")
+    assert host.status()["items"][service] == "disabled"
+    assert len({row.session_id for row in sent}) == len(sent), "each poll starts a session"
+    session = hops(host, sent[-1].session_id)  # the oldest: finished
     assert session[0][:3] == ("Request", service, "Router") and ("Request", "Router", "Echo", "Completed") in session
 
 
@@ -169,24 +170,31 @@ def test_a_polled_service_fires_every_call_interval_each_poll_its_own_session(ho
     ("Router", "generator", "send_generator_request is not supported on the local host"),
 ])
 def test_a_call_that_cannot_be_answered_ends_with_a_clear_error_and_the_host_runs_on(
-        host: HostProcess, target: str, mode: str, error: str):
-    failed = send(host, target, {"text": "loop", "mode": mode}, expect=500)
-    assert error in failed["error"]
-    session = hops(host, failed["session_id"])
-    assert session[0] == ("Request", "EnsLib.Testing.Service", target, "Error")
+        host: RunningProduction, target: str, mode: str, error: str):
+    failed = failure(host, target, "loop", mode)
+    assert error in str(failed) and failed.status_code == 500
+    assert hops(host, failed.session_id)[0] == ("Request", "EnsLib.Testing.Service", target, "Error")
     assert_alive(host)
+
+
+def test_a_failing_component_is_reported_with_its_traceback(host: RunningProduction):
+    failed = failure(host, "Router", "loop", "generator")
+    assert "in 'Router': NotImplementedError raised at" in str(failed)
+    assert "support.host_components.py\", line" in str(failed) and "in on_route_request" in str(failed)
 
 
 @needs_chromium
 def test_the_visual_trace_shows_a_column_per_item_arrows_with_times_log_lines_and_errors_in_red(
-        host: HostProcess, browser) -> None:  # noqa: F811
-    chain = send(host, "Front", {"text": "trace me", "mode": "sync"})["session_id"]
-    cycle = send(host, "PingA", {"text": "loop", "mode": "forward"}, expect=500)["session_id"]
+        host: RunningProduction, browser) -> None:
+    send(host, "Front", "trace me")
+    chain = host.last_session_id
+    cycle = failure(host, "PingA", "loop", "forward").session_id
     context = browser.new_context(viewport={"width": 1600, "height": 900})  # the four columns side by side
     context.set_default_timeout(30_000)
     page = context.new_page()
-    log_in(page, host.url, PASSWORD)
-    page.goto(f"{host.url}/portal/trace/{chain}")
+    url = host.host.url
+    log_in(page, url, PASSWORD)
+    page.goto(f"{url}/portal/trace/{chain}")
     page.wait_for_selector("svg.trace")
     columns = page.locator("svg.trace .participant-name").all_text_contents()
     assert columns == ["EnsLib.Testing.Service", "Front", "Router", "Echo"]
@@ -205,25 +213,22 @@ def test_the_visual_trace_shows_a_column_per_item_arrows_with_times_log_lines_an
     assert diagram["width"] > 300 and detail["y"] > diagram["y"] + diagram["height"] - 1
     screenshot(page, "portal-real-host", "chain-visual-trace-phone")
     page.set_viewport_size({"width": 1600, "height": 900})
-    page.goto(f"{host.url}/portal/trace/{cycle}")
+    page.goto(f"{url}/portal/trace/{cycle}")
     page.wait_for_selector("svg.trace .message.error")
     assert page.locator("svg.trace .message.error").count() == 3
     assert page.locator("svg.trace .log.error").count() >= 1
     context.close()
 
 
-def test_two_sessions_waiting_on_each_other_end_with_a_call_cycle_error_not_a_hang(host: HostProcess):
-    sessions = [host.http.post("/test/async", json={"target": target, "classname": ROUTE,
-                                                    "body": {"text": target, "mode": "pause"}}).json()["session_id"]
-                for target in ("CrossA", "CrossB")]
-    for session in sessions:
-        first = wait_for(lambda s=session: (row := host.http.get(f"/sessions/{s}").json()["messages"][0])
-                         ["status"] not in ("Queued", "Delivered") and row, 60.0, f"session {session} to end")
-        assert first["status"] == "Error" and "call cycle: " in first["error_text"], first
+def test_two_sessions_waiting_on_each_other_end_with_a_call_cycle_error_not_a_hang(host: RunningProduction):
+    sessions = [host.send_async(target, RouteRequest(text=target, mode="pause")) for target in ("CrossA", "CrossB")]
+    for session_id in sessions:
+        first = host.wait_session(session_id).root
+        assert first.status == "Error" and "call cycle: " in first.error, first
     assert_alive(host)
 
 
-def test_an_answer_that_comes_after_the_callers_timeout_is_stored_discarded(host: HostProcess):
-    failed = send(host, "Router", {"text": "late", "mode": "timeout"}, expect=500)
-    late = wait_for(lambda: len(session := hops(host, failed["session_id"])) == 3 and session, 30.0, "the late answer")
+def test_an_answer_that_comes_after_the_callers_timeout_is_stored_discarded(host: RunningProduction):
+    failed = failure(host, "Router", "late", "timeout")
+    late = wait_for(lambda: len(session := hops(host, failed.session_id)) == 3 and session, 30.0, "the late answer")
     assert late[1:] == [("Request", "Router", "Echo", "Completed"), ("Response", "Echo", "Router", "Discarded")]

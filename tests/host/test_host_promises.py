@@ -5,7 +5,9 @@ from __future__ import annotations
 import stat
 import subprocess
 
-from host_process import ROOT, HostProcess, write_settings
+from iophost.testing import HostProcess
+from support.checkout import ROOT
+from support.host_settings import write_settings
 
 ECHO = 'production.operation("Echo", EchoOperation)\n'
 

@@ -9,9 +9,10 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from host_process import HostProcess, write_settings
 
-import tiny_models
+from iophost.testing import HostProcess
+from support import tiny_models
+from support.host_settings import write_settings
 
 LONG_TEXT = " ".join(["the food was good and the staff were friendly"] * 30)  # past 128 tokens
 REVIEWS = ["great food", "cold soup and rude staff", "lovely evening", "the wine was fine"]

@@ -11,11 +11,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from host_process import ROOT, HostProcess, write_settings
 
 from iophost.store import MessageStore
+from iophost.testing import HostProcess
+from support.checkout import ROOT
+from support.host_settings import write_settings
 
-ECHO = "host_components.EchoRequest"
+ECHO = "support.host_components.EchoRequest"
 #: Loose: a clean stop of this production takes a few seconds; the bug it guards took 30 to 60.
 STOP_BOUND = 25.0
 

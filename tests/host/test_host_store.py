@@ -9,13 +9,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from host_process import HostProcess, write_settings
 
 from iophost.host import Host
 from iophost.masking import MASK
 from iophost.store import MessageStore
+from iophost.testing import HostProcess
+from support.host_settings import write_settings
 
-ECHO = "host_components.EchoRequest"
+ECHO = "support.host_components.EchoRequest"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -68,7 +69,8 @@ def test_host_serves_a_message_through_a_worker_on_each_database(store_url: str,
     host = Host(settings, store, data_dir=tmp_path / "var")
     try:
         host.start_production()
-        session_id, outcome = host.call("Echo", "host_components.EchoRequest", {"text": "db", "api_key": "k-12345"})
+        session_id, outcome = host.call("Echo", "support.host_components.EchoRequest",
+                                        {"text": "db", "api_key": "k-12345"})
         assert outcome.response_body["text"] == "echo db"
         request, response = store.session(session_id)
         assert json.loads(request["body"]) == {"text": "db", "api_key": MASK}

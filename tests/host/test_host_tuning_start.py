@@ -6,12 +6,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from host_process import HostProcess, write_settings
-
-from hub_server import HubRepo, HubServer
-from tuning_fixtures import SEED_TRAIN_BODY
-
-pytest_plugins = ["tuning_fixtures"]
+from iophost.testing import HostProcess
+from support.host_settings import write_settings
+from support.hub_server import HubRepo, HubServer
+from support.reviews import SEED_TRAIN_BODY
 
 ITEMS = '''
 from bo import TuningOperation

@@ -9,16 +9,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from host_process import wait_for, write_settings
 
 from iophost.errors import StateError
 from iophost.host import Host
 from iophost.loader import ComponentSpec
 from iophost.store import MessageStore
+from iophost.testing import wait_for
 from iophost.worker import child_process
 from iophost.worker.host_pool import ItemWorkers, Job, Outcome
+from support.host_settings import write_settings
 
-ECHO = "host_components.EchoRequest"
+ECHO = "support.host_components.EchoRequest"
 
 
 @pytest.fixture
@@ -114,7 +115,7 @@ class _Log:
 
 def test_a_worker_that_dies_while_its_item_stops_is_not_restarted():
     log = _Log()
-    pool = ItemWorkers(ComponentSpec("Echo", "host_components", "EchoOperation"), 2, log)
+    pool = ItemWorkers(ComponentSpec("Echo", "support.host_components", "EchoOperation"), 2, log)
     assert pool.wait_started(60) == "running"
     outcomes: list[Outcome] = []
     pool.submit(Job(1, 1, ECHO, {"text": "slow", "delay": 2}, finish=outcomes.append))
@@ -132,7 +133,7 @@ def test_a_worker_that_dies_while_its_item_stops_is_not_restarted():
 
 def test_a_message_sent_to_an_item_being_stopped_ends_aborted_and_the_queue_it_found_completes(tmp_path: Path):
     release = tmp_path / "release"
-    pool = ItemWorkers(ComponentSpec("Echo", "host_components", "EchoOperation"), 1, _Log())
+    pool = ItemWorkers(ComponentSpec("Echo", "support.host_components", "EchoOperation"), 1, _Log())
     assert pool.wait_started(60) == "running"
     outcomes: dict[int, Outcome] = {}
     for n in (1, 2):  # one held by the worker, one queued behind it

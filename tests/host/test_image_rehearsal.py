@@ -20,12 +20,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from host_process import ROOT, HostProcess
 from PIL import Image
 
-import dockerfile
-from hub_server import HubServer
-from seed_models import build_seed_twins, enable_items, serve_seed_twins
+from iophost.testing import HostProcess
+from support import dockerfile
+from support.checkout import ROOT
+from support.hub_server import HubServer
+from support.seed_models import build_seed_twins, enable_items, serve_seed_twins
 
 pytestmark = [pytest.mark.slow, pytest.mark.process]
 

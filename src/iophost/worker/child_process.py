@@ -22,11 +22,15 @@ import threading
 import time
 import traceback
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any
 
+import iop
 from iop import BusinessProcess, BusinessService, InboundAdapter
 from iop.components.business_service import _call_process_input
 from iop.runtime.environment import prepend_sys_path
+
+import iophost
 
 from ..loader import ComponentSpec
 from . import pipe
@@ -80,6 +84,10 @@ class _PipeLogHandler(logging.Handler):
             pass
 
 
+#: Where the host's and IoP's own frames of a component's traceback live.
+_RUNTIME_FOLDERS = tuple(str(Path(module.__file__).parent) + os.sep for module in (iophost, iop))
+
+
 def describe(exc: BaseException) -> str:
     """``Type: text``, what a caller is shown; where it was raised goes to the event log apart
     (:func:`raised_at`), so users never read the host's file paths."""
@@ -87,10 +95,14 @@ def describe(exc: BaseException) -> str:
 
 
 def raised_at(exc: BaseException, session_id: int | None = None, message_id: int | None = None) -> Log:
-    """A Trace log line naming the innermost frame of ``exc``, for whoever debugs the component."""
+    """A Trace log line naming the innermost frame of ``exc``, then the traceback through the
+    component's own code (the host's and IoP's frames left out), for whoever debugs the component
+    (the pytest plugin, :mod:`iophost.testing`, shows it in a failing test's report)."""
     frames = traceback.extract_tb(exc.__traceback__)
     where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "an unknown place"
-    return Log("Trace", f"{type(exc).__name__} raised at {where}", session_id, message_id)
+    own = [frame for frame in frames if not frame.filename.startswith(_RUNTIME_FOLDERS)] or frames
+    return Log("Trace", f"{type(exc).__name__} raised at {where}\nTraceback (most recent call last):\n"
+               + "".join(traceback.format_list(own)) + describe(exc), session_id, message_id)
 
 
 def run(spec: ComponentSpec, conn: Connection, pool_size: int = 1) -> None:

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
+from .checkout import ROOT
+
 CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+ARTIFACTS = ROOT / "test-artifacts"
 
 needs_chromium = pytest.mark.skipif(not CHROMIUM.exists() or shutil.which(str(CHROMIUM)) is None,
                                     reason="Debian's Chromium is not installed at /usr/bin/chromium")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
+@contextmanager
+def headless_chromium() -> Iterator:
+    """Debian's Chromium, headless, through Playwright (skips the test without playwright)."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(

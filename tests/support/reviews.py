@@ -1,15 +1,10 @@
-"""Fixtures for the tuning tests: a review table with a learnable signal (each label has its own
-words), a tiny classifier whose tokenizer knows those words, databases holding the table."""
+"""The tuning tests' data: a review table with a learnable signal (each label has its own words),
+and what a tiny classifier's tokenizer must know of it."""
 
 from __future__ import annotations
 
 import random
-import shutil
-from pathlib import Path
 
-import pytest
-
-import tiny_models
 from mlcore.database import create_db_engine, review_table
 from mlcore.reviews_loader import load_reviews
 
@@ -45,37 +40,9 @@ def review_rows(per_label: int = 12, seed: int = 0) -> list[tuple[int, str]]:
     return rows
 
 
-@pytest.fixture(scope="session")
-def tiny_reviews_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny 5-label BERT classifier (random weights) with a tokenizer trained on the review words."""
-    folder = tmp_path_factory.mktemp("tiny-model") / MODEL_NAME
-    corpus = [text for _, text in review_rows(per_label=12)]
-    return tiny_models.build_text_classifier(folder, num_labels=5, extra_corpus=corpus * 3)
-
-
-@pytest.fixture
-def model_path(tmp_path: Path, tiny_reviews_model: Path) -> Path:
-    """A fresh model path (the ``path`` setting) holding a copy of the tiny classifier."""
-    root = tmp_path / "model"
-    shutil.copytree(tiny_reviews_model, root / MODEL_NAME)
-    return root
-
-
 def fill_reviews(url: str, rows: list[tuple[int, str]]) -> str:
     engine = create_db_engine(url)
     review_table().drop(engine, checkfirst=True)
     load_reviews(engine, rows)
     engine.dispose()
     return url
-
-
-@pytest.fixture
-def sqlite_reviews(tmp_path: Path) -> str:
-    """URL of a SQLite database whose ``iris.Review`` holds 60 labelled reviews."""
-    return fill_reviews(f"sqlite:///{tmp_path / 'db' / 'iris.sqlite'}", review_rows())
-
-
-@pytest.fixture
-def postgres_reviews(postgres_url: str) -> str:
-    """URL of the test PostgreSQL server, its ``iris.Review`` refilled with 60 labelled reviews."""
-    return fill_reviews(postgres_url, review_rows())

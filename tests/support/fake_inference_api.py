@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-import pytest
 
 #: What the stand-in answers for the model ``gpt2``.
 GPT2_ANSWER = [{"generated_text": "Can you please let us know more details"}]
@@ -50,11 +50,10 @@ class FakeInferenceAPI(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def api_base():
+@contextmanager
+def serve_inference_api() -> Iterator[str]:
+    """The stand-in on a free 127.0.0.1 port; its base URL (``.../models/``)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeInferenceAPI)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}/models/"
     server.shutdown()
-
-

@@ -1,15 +1,12 @@
-"""Fixtures of the portal tests: a test production; the real host core in this process (workers, store,
-web app) for the web tests, and the real ``iophost start`` that the browser tests drive."""
+"""The portal tests' production, and the real host core built in this process (workers, store, web
+app) for the web tests (the fixtures, and the real ``iophost start`` of the browser tests, are in conftest)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from fastapi import FastAPI
 
-from host.host_process import HostProcess
 from iophost.cli import create_web_app
 from iophost.credentials import Credentials
 from iophost.host import Host
@@ -22,7 +19,7 @@ SETTINGS = '''
 from iop import Production
 
 from bo import MLOperation
-from portal_components import DetectionStandIn, EchoOperation, GatedStart, SilentOperation, TrainingStandIn
+from support.portal_components import DetectionStandIn, EchoOperation, GatedStart, SilentOperation, TrainingStandIn
 
 production = Production("test.Production", testing_enabled=True, description="portal tests")
 production.operation("Echo", EchoOperation)
@@ -62,20 +59,3 @@ def close_host(host: Host) -> None:
 def make_app(host: Host) -> FastAPI:
     return create_web_app(host)[0]
 
-
-@pytest.fixture
-def portal_host(tmp_path: Path, model_root: Path) -> Iterator[Host]:
-    host = make_host(tmp_path, model_root)
-    yield host
-    close_host(host)
-
-
-@pytest.fixture(scope="module")
-def portal_server(tmp_path_factory: pytest.TempPathFactory, model_root: Path) -> Iterator[HostProcess]:
-    """The real ``iophost start`` (workers, store, REST API, portal) serving the test production."""
-    folder = tmp_path_factory.mktemp("portal")
-    running = HostProcess(write_settings(folder / "production", model_root), folder / "data")
-    running.env.update(IOPHOST_USERNAME=USERNAME, IOPHOST_PASSWORD=PASSWORD)
-    running.http.auth = (USERNAME, PASSWORD)
-    yield running.start()
-    running.stop()

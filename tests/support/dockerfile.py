@@ -10,7 +10,7 @@ import shlex
 import shutil
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from .checkout import ROOT
 
 
 def instructions() -> list[str]:

@@ -8,10 +8,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import tiny_models
-import tiny_vision_models
-from hub_server import HubRepo, HubServer
-from tuning_fixtures import review_rows
+from support import tiny_models, tiny_vision_models
+from support.hub_server import HubRepo, HubServer
+from support.reviews import review_rows
 
 #: The production of src/python/settings.py whose items the seed's requests target.
 SEED_PRODUCTION = "iris.Production"

@@ -1,5 +1,4 @@
-"""A real ``iophost start`` in a subprocess on a free 127.0.0.1 port, driven by the real ``iop`` CLI
-in remote mode and by HTTP."""
+"""``iophost start`` in a subprocess on a free 127.0.0.1 port, driven by HTTP and the real ``iop`` CLI."""
 
 from __future__ import annotations
 
@@ -8,61 +7,72 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
-VENV_BIN = Path(sys.executable).parent
+#: The password a test host is started with (it listens on 127.0.0.1 only, for the test's life).
 PASSWORD = "host-test-password"
 START_TIMEOUT = 90.0
+T = TypeVar("T")
 
 
 def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (the caller binds it soon after)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def write_settings(folder: Path, items: str, name: str = "test.Production") -> Path:
-    """A settings.py whose production holds ``items`` (Python lines using ``production``)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "settings.py"
-    path.write_text(textwrap.dedent('''\
-        from iop import Production
-        from bo import HFOperation, MLOperation
-        from host_components import BrokenOperation, EchoOperation, QuietEchoOperation
-
-        production = Production("{name}", testing_enabled=True)
-        ''').format(name=name) + textwrap.dedent(items) + "\nPRODUCTIONS = [production]\n")
-    return path
-
-
-def wait_for(predicate, timeout: float = 30.0, what: str = "condition"):
+def wait_for(predicate: Callable[[], T], timeout: float = 30.0, what: str = "condition") -> T:
     """``predicate()``'s first true value, polled until ``timeout`` seconds have passed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
-        time.sleep(0.1)
+        time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
 
 
-class HostProcess:
-    """``iophost start`` in a subprocess, with helpers to drive it."""
+def import_paths(extra: tuple[str, ...] = ()) -> str:
+    """A PYTHONPATH for the host: ``extra``, then what this process imports from beyond the
+    interpreter's own folders (what pytest's rootdir and ``pythonpath`` added), then PYTHONPATH."""
+    interpreter = tuple({sys.prefix, sys.base_prefix, sys.exec_prefix})
+    own = [path for path in sys.path if path and not path.startswith(interpreter) and Path(path).is_dir()]
+    inherited = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return os.pathsep.join(dict.fromkeys([*extra, *own, *inherited]))
 
-    def __init__(self, settings: Path, data: Path, *, db_url: str | None = None) -> None:
-        self.settings, self.data, self.db_url = settings, data, db_url
-        self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(ROOT / p) for p in ("src", "src/python", "tests")),
-                    "IOPHOST_USERNAME": "admin", "IOPHOST_PASSWORD": PASSWORD, "HF_HUB_OFFLINE": "1",
-                    "IOP_USERNAME": "admin", "IOP_PASSWORD": PASSWORD}
+
+class HostProcess:
+    """``iophost start`` in a subprocess, with helpers to drive it.
+
+    Args:
+        settings: the production's ``settings.py``.
+        data: the host's data folder (message store, state); the host's output goes beside it.
+        db_url: a message store other than the SQLite file in ``data``.
+        env: environment variables for the host, over this process's.
+        production: the production to start (default: the default of ``settings``).
+        paths: folders put first on the host's PYTHONPATH.
+    """
+
+    def __init__(self, settings: Path, data: Path, *, db_url: str | None = None,
+                 env: Mapping[str, str] | None = None, production: str | None = None,
+                 paths: tuple[str, ...] = ()) -> None:
+        self.settings, self.data, self.db_url, self.production = Path(settings), Path(data), db_url, production
+        self.env = {**os.environ, "PYTHONPATH": import_paths(paths), "IOPHOST_USERNAME": "admin",
+                    "IOPHOST_PASSWORD": PASSWORD, "HF_HUB_OFFLINE": "1", **(env or {})}
         self.env.pop("IOPHOST_DATABASE_URL", None)
+        user = (self.env["IOPHOST_USERNAME"], self.env["IOPHOST_PASSWORD"])
+        self.env["IOP_USERNAME"], self.env["IOP_PASSWORD"] = user  # the iop CLI's login
         self.proc: subprocess.Popen | None = None
-        self.cwd, self.start_timeout = ROOT, START_TIMEOUT
-        self.http = httpx.Client(auth=("admin", PASSWORD), timeout=60)
+        #: The host's working folder (None: this process's) and how long its start may take.
+        self.cwd: Path | None = None
+        self.start_timeout = START_TIMEOUT
+        self.http = httpx.Client(auth=user, timeout=60)
         self._use_port(free_port())
 
     def _use_port(self, port: int) -> None:
@@ -74,7 +84,8 @@ class HostProcess:
         """The ``iophost start`` command line of this host."""
         command = [sys.executable, "-m", "iophost.cli", "start", "--settings", str(self.settings),
                    "--data", str(self.data), "--port", str(self.port)]
-        return command + (["--db", self.db_url] if self.db_url else [])
+        command += ["--db", self.db_url] if self.db_url else []
+        return command + (["--production", self.production] if self.production else [])
 
     def start(self, *, wait_items: bool = True, new_session: bool = False) -> HostProcess:
         """Start the host; ``new_session``: in a process group of its own, for signals sent to the group.
@@ -102,17 +113,20 @@ class HostProcess:
             self._read_generated_password()
             try:
                 # Whoever answers on the port must be this process (its start is in the log).
-                log = self.http.get("/log", params={"top": 500})
-                ours = ours or log.status_code == 200 and any(f"host started (pid {self.proc.pid})" in entry["text"]
-                                                              for entry in log.json())
+                ours = ours or self._started_here()
                 status = self.http.get("/status").json()
                 if ours and (not wait_items or "starting" not in status["items"].values()
                              and status["status"] == "running"):
                     return True
             except httpx.HTTPError:
                 pass
-            time.sleep(0.2)
+            time.sleep(0.05)
         raise AssertionError(f"host did not start: {self.output.read_text()}")
+
+    def _started_here(self) -> bool:
+        log = self.http.get("/log", params={"top": 500})
+        return log.status_code == 200 and any(f"host started (pid {self.proc.pid})" in entry["text"]
+                                              for entry in log.json())
 
     def _read_generated_password(self) -> None:
         """Without IOPHOST_PASSWORD the host generates one in its data folder: use it."""
@@ -121,17 +135,19 @@ class HostProcess:
             self.http.auth = ("admin", password)
             self.env["IOP_PASSWORD"] = password
 
-    def iop(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
+    def iop(self, *args: str, env: Mapping[str, str] | None = None,
+            timeout: float = 120) -> subprocess.CompletedProcess:
         """The real ``iop`` CLI, in remote mode against this host."""
-        return subprocess.run([str(VENV_BIN / "iop"), *args], env={**self.env, **(env or {})}, cwd=ROOT,
+        return subprocess.run([str(Path(sys.executable).with_name("iop")), *args], env={**self.env, **(env or {})},
                               capture_output=True, text=True, timeout=timeout)
 
-    def status(self) -> dict:
+    def status(self) -> dict[str, Any]:
         return self.http.get("/status").json()
 
     wait_for = staticmethod(wait_for)
 
     def stop(self, sig: int = signal.SIGTERM) -> int:
+        """Stop the host (``sig``, then SIGKILL after a minute); its exit code."""
         if self.proc is None:
             return 0
         self.proc.send_signal(sig)
