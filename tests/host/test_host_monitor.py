@@ -122,7 +122,7 @@ def test_a_worker_restart_is_counted_and_the_counts_survive_it(host: HostProcess
 
 def test_readiness_names_the_item_whose_on_init_runs_until_it_is_done(tmp_path: Path):
     started = tmp_path / "model-loaded"
-    items = (f'from host_components import SlowStartOperation\n'
+    items = (f'from support.host_components import SlowStartOperation\n'
              f'production.operation("Slow", SlowStartOperation, settings={{"%settings": "start_when={started}"}})\n'
              f'production.operation("Echo", EchoOperation)\n')
     host = HostProcess(write_settings(tmp_path / "app", items), tmp_path / "var")

@@ -180,7 +180,7 @@ def test_a_call_that_cannot_be_answered_ends_with_a_clear_error_and_the_host_run
 def test_a_failing_component_is_reported_with_its_traceback(host: RunningProduction):
     failed = failure(host, "Router", "loop", "generator")
     assert "in 'Router': NotImplementedError raised at" in str(failed)
-    assert "support.host_components.py\", line" in str(failed) and "in on_route_request" in str(failed)
+    assert "support/host_components.py\", line" in str(failed) and "in on_route_request" in str(failed)
 
 
 @needs_chromium
