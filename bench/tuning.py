@@ -45,7 +45,7 @@ from mlcore.reviews_loader import DEFAULT_DATASET, LoadReport, load_reviews, rea
 from mlcore.tuning import TuningConfig, train_from_table  # noqa: E402
 from mlcore.tuning.arguments import seed_batch_size  # noqa: E402
 from mlcore.tuning.loading import attention_dropout, load_classifier  # noqa: E402
-from mlcore.tuning.metrics import compute_metrics  # noqa: E402
+from mlcore.tuning.metrics import CONFUSION, class_scores, compute_metrics  # noqa: E402
 from mlcore.tuning.request import parse_request  # noqa: E402
 from mlcore.tuning.training_data import encode_labels, read_rows, stratified_split  # noqa: E402
 
@@ -72,6 +72,14 @@ class Result:
     f1: float
     train_rows: int
     test_rows: int
+    #: Confusion matrices on the test rows (rows: true star, columns: predicted star); absent in old saves.
+    old_confusion: list[list[int]] | None = None
+    confusion: list[list[int]] | None = None
+
+    def saved(self) -> dict:
+        """The JSON row of ``--out``: the fields, and the per-class F1 and predicted rows of the new model."""
+        scores = class_scores(self.confusion) if self.confusion else {}
+        return asdict(self) | {"f1_per_class": scores.get("f1"), "predicted_per_class": scores.get("predicted")}
 
 
 def _import_once() -> None:
@@ -166,7 +174,8 @@ def run_seed_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int
         tokenizer.save_pretrained(work / "temp-seed")
         seconds = time.perf_counter() - started
     return Result("seed", seed, seconds, cpu_time() - cpu_started, meter.report.energy_kwh, old["eval_accuracy"],
-                  new["eval_accuracy"], new["eval_f1_macro"], new["eval_f1"], len(train_index), len(test_index))
+                  new["eval_accuracy"], new["eval_f1_macro"], new["eval_f1"], len(train_index), len(test_index),
+                  old["eval_" + CONFUSION], new["eval_" + CONFUSION])
 
 
 def recipe_number(recipe: str, prefix: str) -> int | None:
@@ -197,7 +206,8 @@ def run_our_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int,
                                model=model, tokenizer=tokenizer)
     return Result(recipe, seed, outcome.duration_s, cpu_time() - cpu_started, outcome.energy.energy_kwh,
                   outcome.old_metrics["accuracy"], outcome.new_metrics["accuracy"], outcome.new_metrics["f1_macro"],
-                  outcome.new_metrics["f1"], outcome.train_rows, outcome.test_rows)
+                  outcome.new_metrics["f1"], outcome.train_rows, outcome.test_rows, outcome.old_confusion,
+                  outcome.new_confusion)
 
 
 def _mean_std(values: list[float | None]) -> tuple[float, float] | None:
@@ -213,6 +223,10 @@ def print_row(r: Result) -> None:
           f"acc {r.old_accuracy:.3f} → "
           f"{r.accuracy:.3f}  macro F1 {r.f1_macro:.3f}  weighted F1 {r.f1:.3f}  "
           f"({r.train_rows} train / {r.test_rows} test)", flush=True)
+    if r.confusion:
+        scores = class_scores(r.confusion)
+        print(f"{'':9} per class F1 {' '.join(f'{v:.3f}' for v in scores['f1'])}, "
+              f"predicted {' '.join(str(v) for v in scores['predicted'])}", flush=True)
 
 
 def print_summary(results: list[Result], recipes: list[str]) -> None:
@@ -291,7 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         if batches is not None and batches < 1:
             parser.error(f"--recipes: {name}: a bucket holds at least one batch")
     if args.summarize:
-        saved = [Result(**{name: run[name] for name in Result.__dataclass_fields__})
+        saved = [Result(**{name: run[name] for name in Result.__dataclass_fields__ if name in run})
                  for run in (json.loads(line) for path in args.summarize for line in path.read_text().splitlines()
                              if line.strip())]
         for result in saved:
@@ -325,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
                 print_row(result)
                 if args.out:
                     with args.out.open("a") as out:
-                        out.write(json.dumps(asdict(result) | {"rows": rows, "epochs": args.epochs}) + "\n")
+                        out.write(json.dumps(result.saved() | {"rows": rows, "epochs": args.epochs}) + "\n")
         with EnergyMeter(args.country) as probe:
             pass
         print_summary(results, recipes)

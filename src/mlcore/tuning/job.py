@@ -65,6 +65,9 @@ class Trained:
     saved_to: Path | None
     #: Why training ended before its planned steps (the time budget); empty when it ran them all.
     stopped_early: str = ""
+    #: Confusion matrices of the old and the new model on the test rows.
+    old_confusion: list[list[int]] = field(default_factory=list)
+    new_confusion: list[list[int]] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self) | {"saved_to": str(self.saved_to)})
@@ -91,7 +94,8 @@ def train_and_save(job: TrainingJob, model: Any, tokenizer: Any, log: Callable[[
     if budget.stopped:
         log(budget.stopped)
     result.model.config.id2label, result.model.config.label2id = LabelMap(job.label2id).for_config(job.num_labels)
-    trained = Trained(result.old_metrics, result.new_metrics, None, budget.stopped)
+    trained = Trained(result.old_metrics, result.new_metrics, None, budget.stopped, result.old_confusion,
+                      result.new_confusion)
     if not save:
         return trained
 

@@ -50,6 +50,9 @@ class TrainingOutcome:
     processes: int = 1
     #: Why training ended before its planned steps (the time budget); empty when it ran them all.
     stopped_early: str = ""
+    #: Confusion matrices of the old and the new model on the test rows (rows: true, columns: predicted).
+    old_confusion: list[list[int]] = field(default_factory=list)
+    new_confusion: list[list[int]] = field(default_factory=list)
 
     @property
     def info(self) -> str:
@@ -151,7 +154,8 @@ def train_from_table(engine: Engine, fields: Mapping[str, Any], config: TuningCo
                            train_rows=len(train_index), test_rows=len(test_index),
                            duration_s=round(time.perf_counter() - started, 3), energy=meter.report,
                            saved_to=trained.saved_to, label2id=label_map.label2id, arguments=shown,
-                           processes=processes, stopped_early=trained.stopped_early)
+                           processes=processes, stopped_early=trained.stopped_early,
+                           old_confusion=trained.old_confusion, new_confusion=trained.new_confusion)
 
 
 def _use_gpu() -> bool:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .metrics import compute_metrics, reported
+from .metrics import CONFUSION, compute_metrics, reported
 from .progress import ProgressLogger
 from .sampling import BATCHES_PER_BUCKET, length_bucket_trainer
 
@@ -31,6 +31,9 @@ class TrainingResult:
     new_metrics: dict[str, float]
     model: Any
     train_seconds: float
+    #: Confusion matrices (rows: true class, columns: predicted) on the test rows.
+    old_confusion: list[list[int]]
+    new_confusion: list[list[int]]
 
 
 def max_tokens(tokenizer: Any, model: Any) -> int:
@@ -80,12 +83,14 @@ def fine_tune(model: Any, tokenizer: Any, train_rows: Sequence[dict[str, Any]], 
         # our ProgressLogger writes to the event log; the Trainer's printers would write to stdout
         trainer.remove_callback(PrinterCallback)
         trainer.remove_callback(ProgressCallback)
-        old = reported(trainer.evaluate())
+        old = trainer.evaluate()
         started = time.perf_counter()
         trainer.train()
         train_seconds = time.perf_counter() - started
-        new = reported(trainer.evaluate())
-    return TrainingResult(old_metrics=old, new_metrics=new, model=trainer.model, train_seconds=train_seconds)
+        new = trainer.evaluate()
+    return TrainingResult(old_metrics=reported(old), new_metrics=reported(new), model=trainer.model,
+                          train_seconds=train_seconds, old_confusion=old["eval_" + CONFUSION],
+                          new_confusion=new["eval_" + CONFUSION])
 
 
 def _multiple() -> int | None:
