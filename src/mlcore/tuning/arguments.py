@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import TrainingArgumentsError, TrainRequestError
+from .precision import bf16_supported
+from .request import REQUEST_KEYS
 from .validation import real_number
 
 #: Names transformers 4.x accepted and 5.x renamed: old → new.
@@ -33,6 +35,9 @@ OBSOLETE = {
 TOKENIZER_KEYS = ("tokenizer", "processing_class")
 #: The seed's batch rule never goes above this.
 SEED_BATCH_CAP = 32
+#: Our training batch: in one epoch of a few thousand rows the number of optimizer steps decides
+#: whether the classifier learns the rare classes (docs/tuning.md measures it against the seed's rule).
+TRAIN_BATCH_SIZE = 8
 
 
 def training_argument_names() -> frozenset[str]:
@@ -109,7 +114,7 @@ def map_legacy_names(keys: Mapping[str, Any]) -> MappedArguments:
         raise TrainingArgumentsError(
             f"unknown TrainingArguments key(s) {', '.join(map(repr, sorted(unknown)))}: not a field of "
             f"transformers.TrainingArguments in this version nor a legacy name of one; the request's own keys "
-            f"are columns, table, limit, p_of_train, processes")
+            f"are {', '.join(REQUEST_KEYS)}")
     return MappedArguments(values=values, tokenizer=tokenizer, notes=tuple(notes))
 
 
@@ -138,18 +143,18 @@ def seed_batch_size(rows: int) -> int:
 
 
 def plan_arguments(mapped: Mapping[str, Any], *, rows: int, train_rows: int, seed: int,
-                   use_gpu: bool) -> dict[str, Any]:
+                   use_gpu: bool, bf16: bool = True) -> dict[str, Any]:
     """The keyword arguments of ``TrainingArguments`` for this run: the request's values, and ours
     where it gives none (``output_dir`` is left to the caller).
 
-    Ours: the seed's batch rule, checkpoints off, no reporting integrations, no tqdm (progress goes
-    to the event log), length-bucketed batches in a random order, bf16 on a GPU that supports it,
-    logging and evaluation steps sized to the run.
+    Ours: training batches of ``TRAIN_BATCH_SIZE`` (evaluation batches by the seed's rule),
+    checkpoints off, no reporting integrations, no tqdm (progress goes to the event log),
+    length-bucketed batches in a random order, bf16 autocast where the hardware has it (``bf16``:
+    False keeps fp32), logging and evaluation steps sized to the run.
     """
     args = dict(mapped)
-    batch = seed_batch_size(rows)
-    args.setdefault("per_device_train_batch_size", batch)
-    args.setdefault("per_device_eval_batch_size", batch)
+    args.setdefault("per_device_train_batch_size", min(TRAIN_BATCH_SIZE, max(1, train_rows)))
+    args.setdefault("per_device_eval_batch_size", seed_batch_size(rows))
     args.setdefault("seed", seed)
     args.setdefault("report_to", "none")
     args.setdefault("save_strategy", "no")
@@ -158,8 +163,10 @@ def plan_arguments(mapped: Mapping[str, Any], *, rows: int, train_rows: int, see
     # choice is measured in docs/tuning.md
     args.setdefault("train_sampling_strategy", "group_by_length")
     args.setdefault("dataloader_pin_memory", use_gpu)
-    if use_gpu and "fp16" not in args and "bf16" not in args:
-        args["bf16"] = _gpu_supports_bf16()
+    if "fp16" not in args and "bf16" not in args:
+        args["bf16"] = bf16 and bf16_supported(use_gpu)
+    if args.get("bf16") and not use_gpu:
+        args.setdefault("use_cpu", True)  # transformers runs bf16 autocast on the CPU only when told so
     steps = _total_steps(args, train_rows)
     args.setdefault("logging_strategy", "steps")
     args.setdefault("logging_steps", max(1, min(50, steps // 20)))
@@ -177,12 +184,6 @@ def _total_steps(args: Mapping[str, Any], train_rows: int) -> int:
     per_step = int(args["per_device_train_batch_size"]) * int(args.get("gradient_accumulation_steps", 1) or 1)
     epochs = float(args.get("num_train_epochs", 3.0))
     return max(1, math.ceil(math.ceil(train_rows / max(1, per_step)) * epochs))
-
-
-def _gpu_supports_bf16() -> bool:
-    import torch
-
-    return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
 
 
 def build_training_arguments(kwargs: Mapping[str, Any]) -> Any:

@@ -16,7 +16,7 @@ from .arguments import build_training_arguments
 from .budget import TimeBudget
 from .model_versions import save_temporary
 from .sampling import BATCHES_PER_BUCKET
-from .trainer import by_length, fine_tune, max_tokens, tokenize_rows
+from .trainer import balanced_weights, by_length, fine_tune, max_tokens, tokenize_rows
 from .training_data import LabelMap
 from .validation import TrainingLimits
 
@@ -42,6 +42,7 @@ class TrainingJob:
     progress_every_s: float = 5.0
     batches_per_bucket: int = BATCHES_PER_BUCKET
     max_train_seconds: float = TrainingLimits.max_train_seconds
+    class_weights: bool = False
 
     @property
     def model_dir(self) -> Path:
@@ -90,7 +91,8 @@ def train_and_save(job: TrainingJob, model: Any, tokenizer: Any, log: Callable[[
     arguments = build_training_arguments(job.arguments)
     budget = TimeBudget(job.max_train_seconds)
     result = fine_tune(model, tokenizer, train_rows, test_rows, arguments, log, progress_every_s=job.progress_every_s,
-                       batches_per_bucket=job.batches_per_bucket, callbacks=(budget,))
+                       batches_per_bucket=job.batches_per_bucket, callbacks=(budget,),
+                       class_weights=balanced_weights(train_rows, job.num_labels) if job.class_weights else None)
     if budget.stopped:
         log(budget.stopped)
     result.model.config.id2label, result.model.config.label2id = LabelMap(job.label2id).for_config(job.num_labels)

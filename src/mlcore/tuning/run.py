@@ -81,6 +81,8 @@ class TuningConfig:
     #: torchrun options for a multi-process run (rendezvous across machines); empty: ``--standalone``.
     launcher_options: tuple[str, ...] = ()
     batches_per_bucket: int = BATCHES_PER_BUCKET
+    #: bf16 autocast where the hardware has it (a request's ``bf16`` wins); False: fp32.
+    bf16: bool = True
 
 
 _SHOWN_ARGUMENTS = ("per_device_train_batch_size", "per_device_eval_batch_size", "num_train_epochs", "learning_rate",
@@ -122,7 +124,8 @@ def train_from_table(engine: Engine, fields: Mapping[str, Any], config: TuningCo
     seed = int(values.get("seed", config.seed))
     train_index, test_index = stratified_split(labels, request.data.p_of_train, seed)
 
-    planned = plan_arguments(values, rows=len(labels), train_rows=len(train_index), seed=seed, use_gpu=_use_gpu())
+    planned = plan_arguments(values, rows=len(labels), train_rows=len(train_index), seed=seed, use_gpu=_use_gpu(),
+                             bf16=config.bf16)
     if "output_dir" in values and str(output_dir) != str(values["output_dir"]):
         log(f"output_dir {values['output_dir']!r}: checkpoints would go to {output_dir}")
     planned["output_dir"] = str(output_dir)
@@ -132,7 +135,7 @@ def train_from_table(engine: Engine, fields: Mapping[str, Any], config: TuningCo
                       arguments=planned, label2id=label_map.label2id, tokenizer_dir=str(tokenizer_dir),
                       load_options=dict(config.load_options), progress_every_s=config.progress_every_s,
                       batches_per_bucket=config.batches_per_bucket,
-                      max_train_seconds=config.limits.max_train_seconds)
+                      max_train_seconds=config.limits.max_train_seconds, class_weights=request.class_weights)
     log(f"training {config.model_name} on {len(labels)} rows of {request.data.table} "
         f"({len(train_index)} train, {len(test_index)} test, seed {seed}), "
         f"batch size {arguments.per_device_train_batch_size}, {arguments.num_train_epochs} epoch(s)"

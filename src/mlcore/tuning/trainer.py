@@ -61,7 +61,8 @@ def by_length(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def fine_tune(model: Any, tokenizer: Any, train_rows: Sequence[dict[str, Any]], test_rows: Sequence[dict[str, Any]],
               arguments: Any, log: Callable[[str], None], *, progress_every_s: float = 5.0, collator: Any = None,
-              batches_per_bucket: int = BATCHES_PER_BUCKET, callbacks: Sequence[Any] = ()) -> TrainingResult:
+              batches_per_bucket: int = BATCHES_PER_BUCKET, callbacks: Sequence[Any] = (),
+              class_weights: Sequence[float] | None = None) -> TrainingResult:
     """Evaluate ``model``, train it in place, evaluate it again.
 
     Args:
@@ -69,6 +70,7 @@ def fine_tune(model: Any, tokenizer: Any, train_rows: Sequence[dict[str, Any]], 
             when no checkpoints are to be saved (the Trainer creates the folder regardless).
         collator: defaults to dynamic padding (``DataCollatorWithPadding``).
         callbacks: more ``TrainerCallback``s (the time budget).
+        class_weights: one loss weight per class (``balanced_weights``); None: the model's own loss.
     """
     from transformers import DataCollatorWithPadding, PrinterCallback, ProgressCallback
 
@@ -79,6 +81,7 @@ def fine_tune(model: Any, tokenizer: Any, train_rows: Sequence[dict[str, Any]], 
                                 eval_dataset=list(test_rows), processing_class=tokenizer,
                                 data_collator=padding,
                                 compute_metrics=compute_metrics,
+                                compute_loss_func=_weighted_loss(class_weights) if class_weights else None,
                                 callbacks=[ProgressLogger(log, every_s=progress_every_s), *callbacks])
         # our ProgressLogger writes to the event log; the Trainer's printers would write to stdout
         trainer.remove_callback(PrinterCallback)
@@ -91,6 +94,30 @@ def fine_tune(model: Any, tokenizer: Any, train_rows: Sequence[dict[str, Any]], 
     return TrainingResult(old_metrics=reported(old), new_metrics=reported(new), model=trainer.model,
                           train_seconds=train_seconds, old_confusion=old["eval_" + CONFUSION],
                           new_confusion=new["eval_" + CONFUSION])
+
+
+def balanced_weights(rows: Sequence[dict[str, Any]], num_labels: int) -> list[float]:
+    """scikit-learn's "balanced" class weights of the rows' labels: rows / (classes present x rows of
+    the class); a class absent from the rows weighs 1."""
+    counts = [0] * num_labels
+    for row in rows:
+        counts[row["labels"]] += 1
+    present = sum(1 for count in counts if count)
+    return [len(rows) / (present * count) if count else 1.0 for count in counts]
+
+
+def _weighted_loss(weights: Sequence[float]) -> Callable[..., Any]:
+    """A ``compute_loss_func``: cross-entropy with a weight per class (a mean per batch)."""
+    import torch
+
+    weight = torch.tensor(list(weights), dtype=torch.float32)
+
+    def loss(outputs: Any, labels: Any, num_items_in_batch: Any = None) -> Any:
+        logits = outputs["logits"].float()
+        return torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]), labels.view(-1),
+                                                 weight=weight.to(logits.device))
+
+    return loss
 
 
 def _multiple() -> int | None:
