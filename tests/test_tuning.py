@@ -70,7 +70,7 @@ def _check_seed_response(response: TrainResponse, model_path: Path) -> None:
     assert config["id2label"] == {str(i): str(i + 1) for i in range(5)}
     assert config["label2id"] == {str(i + 1): i for i in range(5)}
     assert response.arguments["eval_strategy"] == "steps"  # the legacy name was mapped
-    assert response.arguments["per_device_train_batch_size"] == 4  # the seed's rule for 20 rows
+    assert response.arguments["per_device_train_batch_size"] == 8  # ours (TRAIN_BATCH_SIZE), not the seed's rule
     json.dumps(vars(response), default=str)
 
 

@@ -7,7 +7,8 @@ Under the model path (the ``path`` setting)::
     <name>/                       the model in use
     <name>.incomplete/            a download being written (model cache)
     <name>.previous/              the model a re-download replaced (model cache)
-    temp-<name>/                  the model a training left aside, until an override
+    temp-<name>/                  the model a training left aside, until an override; like every
+                                  trained model it holds its card (README.md) and evaluation.json
     temp-<name>.incomplete/       a training's model while it is being written
     .versions/<name>/<stamp>/     earlier models an override replaced, newest last (what Rollback restores)
     .versions/<name>/.set-aside/<stamp>/  models a rollback replaced while temp-<name> was taken
@@ -28,6 +29,9 @@ VERSIONS_DIR = ".versions"
 SET_ASIDE_DIR = ".set-aside"
 CHECKPOINTS_DIR = "checkpoints"
 CHECKPOINT_PREFIX = "checkpoint-"
+#: In a trained model's folder: its model card, and the evaluation report of the old and new model.
+MODEL_CARD = "README.md"
+EVALUATION_REPORT = "evaluation.json"
 
 #: The model TuningOperation fine-tunes when none is named (the seed's), and where it comes from.
 DEFAULT_TUNING_MODEL = "bert-base-cased"

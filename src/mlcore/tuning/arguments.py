@@ -147,16 +147,19 @@ def plan_arguments(mapped: Mapping[str, Any], *, rows: int, train_rows: int, see
     """The keyword arguments of ``TrainingArguments`` for this run: the request's values, and ours
     where it gives none (``output_dir`` is left to the caller).
 
-    Ours: training batches of ``TRAIN_BATCH_SIZE`` (evaluation batches by the seed's rule),
-    checkpoints off, no reporting integrations, no tqdm (progress goes to the event log),
-    length-bucketed batches in a random order, bf16 autocast where the hardware has it (``bf16``:
-    False keeps fp32), logging and evaluation steps sized to the run.
+    Ours: training batches of ``TRAIN_BATCH_SIZE`` (evaluation batches by the seed's rule); the
+    best checkpoint by the loss on the validation rows when ``selects_best``, else checkpoints off;
+    no reporting integrations, no tqdm (progress goes to the event log); length-bucketed batches in
+    a random order; bf16 autocast where the hardware has it (``bf16``: False keeps fp32); logging
+    and evaluation steps sized to the run.
     """
     args = dict(mapped)
     args.setdefault("per_device_train_batch_size", min(TRAIN_BATCH_SIZE, max(1, train_rows)))
     args.setdefault("per_device_eval_batch_size", seed_batch_size(rows))
     args.setdefault("seed", seed)
     args.setdefault("report_to", "none")
+    if args.setdefault("load_best_model_at_end", selects_best(args)):
+        _plan_selection(args)
     args.setdefault("save_strategy", "no")
     args.setdefault("disable_tqdm", True)
     # shuffled length buckets (sampling.py): random batches pad reviews to 3.6x their tokens; the
@@ -174,7 +177,29 @@ def plan_arguments(mapped: Mapping[str, Any], *, rows: int, train_rows: int, see
         # transformers would default eval_steps to logging_steps: an evaluation every few steps
         # would cost more than the training; four evaluations show the curve.
         args.setdefault("eval_steps", max(1, math.ceil(steps / 4)))
+        if args["load_best_model_at_end"]:
+            args.setdefault("save_steps", args["eval_steps"])
     return args
+
+
+def selects_best(args: Mapping[str, Any]) -> bool:
+    """Whether a training keeps its best checkpoint (on validation rows) and stops early: when it
+    runs more than one epoch (transformers' default is 3) and evaluates, unless the request says
+    ``load_best_model_at_end``. One epoch (the seed's request) keeps the last model, as the seed did."""
+    if "load_best_model_at_end" in args:
+        return bool(args["load_best_model_at_end"])
+    evaluates = str(getattr(args.get("eval_strategy"), "value", args.get("eval_strategy", "epoch"))) != "no"
+    return evaluates and float(args.get("num_train_epochs", 3.0)) > 1
+
+
+def _plan_selection(args: dict[str, Any]) -> None:
+    """Evaluate (on the validation rows) every epoch unless asked otherwise, save at each evaluation,
+    keep the checkpoint of the lowest validation loss."""
+    strategy = str(getattr(args.setdefault("eval_strategy", "epoch"), "value", args["eval_strategy"]))
+    args.setdefault("save_strategy", strategy if strategy != "no" else "epoch")
+    # the validation loss: smooth where a few validation rows make accuracy and F1 tie for epochs
+    args.setdefault("metric_for_best_model", "loss")
+    args.setdefault("save_total_limit", 1)
 
 
 def _total_steps(args: Mapping[str, Any], train_rows: int) -> int:

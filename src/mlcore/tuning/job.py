@@ -43,6 +43,10 @@ class TrainingJob:
     batches_per_bucket: int = BATCHES_PER_BUCKET
     max_train_seconds: float = TrainingLimits.max_train_seconds
     class_weights: bool = False
+    #: Rows held out of the training rows to pick the best checkpoint (when the arguments select one).
+    validation_index: list[int] = field(default_factory=list)
+    #: The request named ``save_strategy``: its checkpoints stay in ``output_dir``.
+    keep_checkpoints: bool = False
 
     @property
     def model_dir(self) -> Path:
@@ -69,6 +73,10 @@ class Trained:
     #: Confusion matrices of the old and the new model on the test rows.
     old_confusion: list[list[int]] = field(default_factory=list)
     new_confusion: list[list[int]] = field(default_factory=list)
+    #: Epochs trained, tokens computed, the step of the checkpoint kept (``TrainingResult``).
+    epochs: float = 0.0
+    tokens: int = 0
+    best_step: int | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self) | {"saved_to": str(self.saved_to)})
@@ -88,16 +96,18 @@ def train_and_save(job: TrainingJob, model: Any, tokenizer: Any, log: Callable[[
     rows = tokenize_rows(tokenizer, job.texts, job.labels, max_tokens(tokenizer, model))
     train_rows = [rows[i] for i in job.train_index]
     test_rows = by_length([rows[i] for i in job.test_index])
+    validation_rows = by_length([rows[i] for i in job.validation_index])
     arguments = build_training_arguments(job.arguments)
     budget = TimeBudget(job.max_train_seconds)
     result = fine_tune(model, tokenizer, train_rows, test_rows, arguments, log, progress_every_s=job.progress_every_s,
                        batches_per_bucket=job.batches_per_bucket, callbacks=(budget,),
-                       class_weights=balanced_weights(train_rows, job.num_labels) if job.class_weights else None)
+                       class_weights=balanced_weights(train_rows, job.num_labels) if job.class_weights else None,
+                       validation_rows=validation_rows, keep_checkpoints=job.keep_checkpoints)
     if budget.stopped:
         log(budget.stopped)
     result.model.config.id2label, result.model.config.label2id = LabelMap(job.label2id).for_config(job.num_labels)
     trained = Trained(result.old_metrics, result.new_metrics, None, budget.stopped, result.old_confusion,
-                      result.new_confusion)
+                      result.new_confusion, result.epochs, result.tokens, result.best_step)
     if not save:
         return trained
 

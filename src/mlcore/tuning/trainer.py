@@ -25,6 +25,10 @@ from .sampling import BATCHES_PER_BUCKET, length_bucket_trainer
 MAX_TOKENS = 512
 
 
+#: Evaluations on the validation rows without a better ``metric_for_best_model`` before a training stops.
+EARLY_STOPPING_PATIENCE = 3
+
+
 @dataclass
 class TrainingResult:
     old_metrics: dict[str, float]
@@ -34,6 +38,12 @@ class TrainingResult:
     #: Confusion matrices (rows: true class, columns: predicted) on the test rows.
     old_confusion: list[list[int]]
     new_confusion: list[list[int]]
+    #: Epochs trained (less than planned when stopped early) and the tokens the model computed on
+    #: (training batches as padded, every evaluation's batches as padded).
+    epochs: float = 0.0
+    tokens: int = 0
+    #: The step of the checkpoint kept (best on the validation rows); None: the last model.
+    best_step: int | None = None
 
 
 def max_tokens(tokenizer: Any, model: Any) -> int:
@@ -62,38 +72,67 @@ def by_length(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
 def fine_tune(model: Any, tokenizer: Any, train_rows: Sequence[dict[str, Any]], test_rows: Sequence[dict[str, Any]],
               arguments: Any, log: Callable[[str], None], *, progress_every_s: float = 5.0, collator: Any = None,
               batches_per_bucket: int = BATCHES_PER_BUCKET, callbacks: Sequence[Any] = (),
-              class_weights: Sequence[float] | None = None) -> TrainingResult:
-    """Evaluate ``model``, train it in place, evaluate it again.
+              class_weights: Sequence[float] | None = None, validation_rows: Sequence[dict[str, Any]] = (),
+              keep_checkpoints: bool = False) -> TrainingResult:
+    """Evaluate ``model`` on the test rows, train it in place, evaluate it again.
 
     Args:
-        arguments: a ``TrainingArguments``; its ``output_dir`` is replaced by a temporary folder
-            when no checkpoints are to be saved (the Trainer creates the folder regardless).
+        arguments: a ``TrainingArguments``. With ``load_best_model_at_end`` the evaluations during
+            training run on ``validation_rows`` (never the test rows), the best checkpoint is kept and
+            training stops after ``EARLY_STOPPING_PATIENCE`` evaluations without improvement.
         collator: defaults to dynamic padding (``DataCollatorWithPadding``).
         callbacks: more ``TrainerCallback``s (the time budget).
         class_weights: one loss weight per class (``balanced_weights``); None: the model's own loss.
+        keep_checkpoints: False: checkpoints go to a temporary folder, deleted at the end, instead of
+            ``arguments.output_dir``.
     """
-    from transformers import DataCollatorWithPadding, PrinterCallback, ProgressCallback
+    from transformers import DataCollatorWithPadding, EarlyStoppingCallback, PrinterCallback, ProgressCallback
 
     trainer_class = length_bucket_trainer([len(row["input_ids"]) for row in train_rows], batches_per_bucket)
     padding = collator or DataCollatorWithPadding(tokenizer, pad_to_multiple_of=_multiple())
-    with _scratch_output_dir(arguments):
+    selecting = bool(arguments.load_best_model_at_end)
+    stopping = [EarlyStoppingCallback(EARLY_STOPPING_PATIENCE)] if selecting else []
+    with _scratch_output_dir(arguments, keep_checkpoints):
         trainer = trainer_class(model=model, args=arguments, train_dataset=list(train_rows),
-                                eval_dataset=list(test_rows), processing_class=tokenizer,
-                                data_collator=padding,
-                                compute_metrics=compute_metrics,
+                                eval_dataset=list(validation_rows) if selecting else list(test_rows),
+                                processing_class=tokenizer, data_collator=padding, compute_metrics=compute_metrics,
                                 compute_loss_func=_weighted_loss(class_weights) if class_weights else None,
-                                callbacks=[ProgressLogger(log, every_s=progress_every_s), *callbacks])
+                                callbacks=[ProgressLogger(log, every_s=progress_every_s), *stopping, *callbacks])
         # our ProgressLogger writes to the event log; the Trainer's printers would write to stdout
         trainer.remove_callback(PrinterCallback)
         trainer.remove_callback(ProgressCallback)
-        old = trainer.evaluate()
+        old = trainer.evaluate(list(test_rows))
         started = time.perf_counter()
         trainer.train()
         train_seconds = time.perf_counter() - started
-        new = trainer.evaluate()
+        new = trainer.evaluate(list(test_rows))
+    state = trainer.state
+    evaluated = sum(1 for entry in state.log_history if "eval_loss" in entry) - 1  # during training
+    tokens = (padded_tokens(train_rows, arguments.per_device_train_batch_size) * state.epoch
+              + padded_tokens(test_rows, arguments.per_device_eval_batch_size) * 2
+              + padded_tokens(validation_rows, arguments.per_device_eval_batch_size) * max(0, evaluated))
+    best_step = _step_of(state.best_model_checkpoint) if selecting else None
+    if best_step is not None:
+        log(f"kept the checkpoint of step {best_step} (best {arguments.metric_for_best_model} "
+            f"{state.best_metric:.4f} on {len(validation_rows)} validation rows) of {state.global_step} steps")
     return TrainingResult(old_metrics=reported(old), new_metrics=reported(new), model=trainer.model,
                           train_seconds=train_seconds, old_confusion=old["eval_" + CONFUSION],
-                          new_confusion=new["eval_" + CONFUSION])
+                          new_confusion=new["eval_" + CONFUSION], epochs=float(state.epoch or 0.0),
+                          tokens=int(tokens), best_step=best_step)
+
+
+def padded_tokens(rows: Sequence[dict[str, Any]], batch_size: int) -> int:
+    """Tokens one pass over ``rows`` computes in batches of ``batch_size`` padded to their longest row,
+    rows taken shortest first (as the test rows are; training buckets come close to it)."""
+    lengths = sorted(len(row["input_ids"]) for row in rows)
+    return sum(max(lengths[i:i + batch_size]) * len(lengths[i:i + batch_size])
+               for i in range(0, len(lengths), max(1, batch_size)))
+
+
+def _step_of(checkpoint: str | None) -> int | None:
+    """The step of a ``checkpoint-<step>`` folder."""
+    number = str(checkpoint or "").rstrip("/").rpartition("-")[2]
+    return int(number) if number.isdigit() else None
 
 
 def balanced_weights(rows: Sequence[dict[str, Any]], num_labels: int) -> list[float]:
@@ -128,9 +167,10 @@ def _multiple() -> int | None:
 
 
 @contextlib.contextmanager
-def _scratch_output_dir(arguments: Any) -> Iterator[None]:
-    """Point ``arguments.output_dir`` at a temporary folder while no checkpoint is saved."""
-    if str(getattr(arguments.save_strategy, "value", arguments.save_strategy)) != "no":
+def _scratch_output_dir(arguments: Any, keep_checkpoints: bool) -> Iterator[None]:
+    """Point ``arguments.output_dir`` at a temporary folder unless checkpoints are to be kept there
+    (the Trainer creates the folder, and the best-model selection saves checkpoints, regardless)."""
+    if keep_checkpoints and str(getattr(arguments.save_strategy, "value", arguments.save_strategy)) != "no":
         yield
         return
     original = arguments.output_dir
