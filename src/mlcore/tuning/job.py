@@ -16,7 +16,7 @@ from .arguments import build_training_arguments
 from .budget import TimeBudget
 from .model_versions import save_temporary
 from .sampling import BATCHES_PER_BUCKET
-from .trainer import balanced_weights, by_length, fine_tune, max_tokens, tokenize_rows
+from .trainer import balanced_weights, by_length, fine_tune, max_tokens, quiet_progress_bars, tokenize_rows
 from .training_data import LabelMap
 from .validation import TrainingLimits
 
@@ -91,8 +91,6 @@ def train_and_save(job: TrainingJob, model: Any, tokenizer: Any, log: Callable[[
                    save: bool = True) -> Trained:
     """Tokenize every row once, evaluate, train ``model`` in place (within the time budget), evaluate,
     and (``save``) write it to ``temp-<model_name>``."""
-    from transformers.utils import logging as transformers_logging
-
     rows = tokenize_rows(tokenizer, job.texts, job.labels, max_tokens(tokenizer, model))
     train_rows = [rows[i] for i in job.train_index]
     test_rows = by_length([rows[i] for i in job.test_index])
@@ -112,15 +110,9 @@ def train_and_save(job: TrainingJob, model: Any, tokenizer: Any, log: Callable[[
         return trained
 
     def write(folder: Path) -> None:
-        # no tqdm bar on the worker's stderr while saving: progress goes to the event log
-        was_enabled = transformers_logging.is_progress_bar_enabled()
-        transformers_logging.disable_progress_bar()
-        try:
+        with quiet_progress_bars():
             result.model.save_pretrained(folder)
             tokenizer.save_pretrained(folder)
-        finally:
-            if was_enabled:
-                transformers_logging.enable_progress_bar()
 
     trained.saved_to = save_temporary(Path(job.model_root), job.model_name, write)
     return trained

@@ -92,7 +92,7 @@ def fine_tune(model: Any, tokenizer: Any, train_rows: Sequence[dict[str, Any]], 
     padding = collator or DataCollatorWithPadding(tokenizer, pad_to_multiple_of=_multiple())
     selecting = bool(arguments.load_best_model_at_end)
     stopping = [EarlyStoppingCallback(EARLY_STOPPING_PATIENCE)] if selecting else []
-    with _scratch_output_dir(arguments, keep_checkpoints):
+    with _scratch_output_dir(arguments, keep_checkpoints), quiet_progress_bars():
         trainer = trainer_class(model=model, args=arguments, train_dataset=list(train_rows),
                                 eval_dataset=list(validation_rows) if selecting else list(test_rows),
                                 processing_class=tokenizer, data_collator=padding, compute_metrics=compute_metrics,
@@ -164,6 +164,21 @@ def _multiple() -> int | None:
     import torch
 
     return 8 if torch.cuda.is_available() else None
+
+
+@contextlib.contextmanager
+def quiet_progress_bars() -> Iterator[None]:
+    """No tqdm bar (saving a checkpoint or a model draws one) on the worker's stderr: progress goes
+    to the event log."""
+    from transformers.utils import logging as transformers_logging
+
+    was_enabled = transformers_logging.is_progress_bar_enabled()
+    transformers_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            transformers_logging.enable_progress_bar()
 
 
 @contextlib.contextmanager
