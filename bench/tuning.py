@@ -239,8 +239,8 @@ def run_our_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int,
                                model=model, tokenizer=tokenizer)
     return Result(recipe, seed, outcome.duration_s, cpu_time() - cpu_started, outcome.energy.energy_kwh,
                   outcome.old_metrics["accuracy"], outcome.new_metrics["accuracy"], outcome.new_metrics["f1_macro"],
-                  outcome.new_metrics["f1"], outcome.train_rows, outcome.test_rows, outcome.old_confusion,
-                  outcome.new_confusion)
+                  outcome.new_metrics["f1"], outcome.train_rows, outcome.test_rows, outcome.report["old"]["confusion"],
+                  outcome.report["new"]["confusion"])
 
 
 def _mean_std(values: list[float | None]) -> tuple[float, float] | None:
