@@ -44,7 +44,8 @@ def test_recipes_the_bench_cannot_run_are_refused_by_name(tmp_path: Path):
                                "--summarize", str(saved)], capture_output=True, text=True, timeout=120)
         assert done.returncode == 2 and error in done.stderr, (recipe, done.stderr)
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "tuning.py"), "--recipes",
-                           "ours,warmup10,buckets8,batch25+fp32+weights", "--summarize", str(saved)], capture_output=True, text=True, timeout=120, check=True)
+                           "ours,warmup10,buckets8,batch25+fp32+weights", "--summarize", str(saved)],
+                          capture_output=True, text=True, timeout=120, check=True)
     assert "ours" in done.stdout
 
 
