@@ -75,7 +75,7 @@ def _body(outcome: TrainingOutcome, base_model: str, table: str) -> str:
              f"- labels: {', '.join(f'`{label}`' for label in report.get('labels', []))}", "",
              "## Training", "",
              f"- precision: {outcome.precision}; epochs trained: {outcome.epochs:g}"
-             + (f"; checkpoint kept: step {outcome.best_step}" if outcome.best_step is not None else ""),
+             + (f"; checkpoint kept: step {outcome.best_step}" if outcome.best_step is not None else ""), "",
              *_table(["hyper-parameter", "value"], [[name, f"`{value}`"] for name, value in hyper.items()]), "",
              "## Evaluation (test rows)", "",
              *_table(["metric", "old model", "new model"],
@@ -97,7 +97,8 @@ def _body(outcome: TrainingOutcome, base_model: str, table: str) -> str:
     lines += ["## Environmental impact", "",
               f"- energy: {_number(energy.energy_kwh)} kWh, CO2: "
               + (f"{energy.co2_kg * 1000:.4g} g" if energy.co2_kg is not None else "not measured")
-              + f" (codecarbon, {energy.country_iso_code}; {energy.note or 'measured during the training'})",
+              + f" (codecarbon, {energy.country_iso_code}; "
+              + (energy.note or "; ".join(f"{part}: {how}" for part, how in (energy.methods or {}).items())) + ")",
               f"- tokens computed: {outcome.tokens:,}; the seed's recipe (every row padded to "
               f"{SEED_TOKENS_PER_ROW} tokens) would have computed {outcome.seed_tokens:,}: "
               f"{saved:.0%} fewer", ""]

@@ -159,7 +159,8 @@ def train_from_table(engine: Engine, fields: Mapping[str, Any], config: TuningCo
                       max_train_seconds=config.limits.max_train_seconds, class_weights=request.class_weights,
                       validation_index=validation_index, keep_checkpoints="save_strategy" in values)
     log(f"training {config.model_name} on {len(labels)} rows of {request.data.table} "
-        f"({len(train_index)} train, {len(validation_index)} validation, {len(test_index)} test, seed {seed}), "
+        f"({len(train_index)} train, " + (f"{len(validation_index)} validation, " if validation_index else "")
+        + f"{len(test_index)} test, seed {seed}), "
         f"batch size {arguments.per_device_train_batch_size}, {arguments.num_train_epochs} epoch(s), "
         f"{precision_of(planned)}"
         + (f", {processes} processes" if processes > 1 else ""))
