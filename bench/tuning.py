@@ -7,8 +7,8 @@ Recipes (``--recipes``, comma-separated):
              the seed's batch rule, fp32;
   ours       the TuningOperation's code path from the SQL table with its defaults (rows tokenized once
              without padding, each batch padded to its longest row, shuffled length buckets of 16
-             batches, test rows sorted by length, training batches of 8, bf16 autocast where the CPU
-             has it, model trained in place);
+             batches, test rows sorted by length, training batches of 8, class-weighted loss, bf16
+             autocast where the CPU has it, model trained in place);
 and ours changed by one or more of these, joined by ``+`` (e.g. ``batch25+fp32``):
   random     random training batches (``train_sampling_strategy="random"``);
   dropout    the model's own attention dropout (ours turns it off);
@@ -16,7 +16,8 @@ and ours changed by one or more of these, joined by ``+`` (e.g. ``batch25+fp32``
   warmupN    a linear learning-rate warmup over the first N % of the steps (e.g. ``warmup10``);
   batchN     training batches of N rows (``batch25``: the seed's rule on 2,000 or 2,500 rows);
   fp32       no bf16 autocast (``bf16=false``); ``bf16``: bf16 autocast asked for;
-  weights    class-weighted loss (``class_weights=true``).
+  weights    class-weighted loss asked for (``class_weights=true``); ``noweights``: the model's own
+             loss (``class_weights=false``).
 Each (recipe, seed) row is printed, and appended to ``--out`` as JSON, as soon as it is done, with
 the confusion matrices, the per-class F1 and the rows predicted per class.
 
@@ -193,9 +194,9 @@ def recipe_number(recipe: str, prefix: str) -> int | None:
 
 #: Changes to ours that are request fields, by name.
 REQUEST_CHANGES = {"random": {"train_sampling_strategy": "random"}, "fp32": {"bf16": False}, "bf16": {"bf16": True},
-                   "weights": {"class_weights": True}}
+                   "weights": {"class_weights": True}, "noweights": {"class_weights": False}}
 #: Every change a recipe of ours may name (``+``-joined), for the refusal of an unknown one.
-CHANGES = "random, dropout, bucketsN, warmupN, batchN, fp32, bf16, weights"
+CHANGES = "random, dropout, bucketsN, warmupN, batchN, fp32, bf16, weights, noweights"
 
 
 def recipe_error(recipe: str) -> str | None:

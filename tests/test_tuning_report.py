@@ -61,14 +61,16 @@ def test_a_training_writes_the_report_and_a_card_huggingface_hub_reads_back(mode
     assert f"would have computed {response.tokens['seed_recipe']:,}" in card.text
 
 
-def test_bf16_false_in_the_request_or_as_a_setting_trains_in_fp32(model_path, sqlite_reviews):
+def test_bf16_false_in_the_request_or_a_setting_trains_in_fp32_and_class_weights_can_be_off(model_path, sqlite_reviews):
     request = json.loads(SEED_TRAIN_REQUEST) | {"max_steps": 1}
     asked = call(_operation(model_path, sqlite_reviews, "measure_energy=false"), "msg.TrainRequest",
                  request | {"bf16": False})
     assert asked.precision == "fp32" and asked.arguments["bf16"] is False
     setting = call(_operation(model_path, sqlite_reviews, "measure_energy=false", "bf16=false"), "msg.TrainRequest",
-                   request)
+                   request | {"class_weights": False})
     assert setting.precision == "fp32"
+    # class weights are on unless the request turns them off
+    assert asked.arguments["class_weights"] is True and setting.arguments["class_weights"] is False
 
 
 def test_more_than_one_epoch_keeps_the_best_checkpoint_chosen_on_validation_rows(model_path, sqlite_reviews):

@@ -122,12 +122,12 @@ def test_validation_rows_are_a_stratified_tenth_of_the_training_rows():
     assert Counter(labels[i] for i in held) == {c: 2 for c in range(5)}
 
 
-def test_class_weights_are_balanced_and_a_request_turns_them_on():
+def test_class_weights_are_balanced_on_by_default_and_a_request_turns_them_off():
     rows = [{"labels": label} for label in [0] * 6 + [1] * 3 + [2] * 3]
     assert balanced_weights(rows, 4) == [12 / (3 * 6), 12 / (3 * 3), 12 / (3 * 3), 1.0]
     fields = {"columns": "a,b", "table": "t"}
-    assert parse_request(fields | {"class_weights": "true"}).class_weights is True
-    assert parse_request(fields).class_weights is False and "class_weights" not in parse_request(fields).training_keys
+    assert parse_request(fields | {"class_weights": "false"}).class_weights is False
+    assert parse_request(fields).class_weights is True and "class_weights" not in parse_request(fields).training_keys
     with pytest.raises(TrainRequestError, match="class_weights must be true or false, got 'yes'"):
         parse_request(fields | {"class_weights": "yes"})
 

@@ -15,6 +15,7 @@ from typing import Any
 from .arguments import build_training_arguments
 from .budget import TimeBudget
 from .model_versions import save_temporary
+from .request import CLASS_WEIGHTS
 from .sampling import BATCHES_PER_BUCKET
 from .trainer import balanced_weights, by_length, fine_tune, max_tokens, quiet_progress_bars, tokenize_rows
 from .training_data import LabelMap
@@ -42,7 +43,7 @@ class TrainingJob:
     progress_every_s: float = 5.0
     batches_per_bucket: int = BATCHES_PER_BUCKET
     max_train_seconds: float = TrainingLimits.max_train_seconds
-    class_weights: bool = False
+    class_weights: bool = CLASS_WEIGHTS
     #: Rows held out of the training rows to pick the best checkpoint (when the arguments select one).
     validation_index: list[int] = field(default_factory=list)
     #: The request named ``save_strategy``: its checkpoints stay in ``output_dir``.
