@@ -62,7 +62,7 @@ class TrainingOutcome:
     validation_rows: int = 0
     epochs: float = 0.0
     best_step: int | None = None
-    #: Tokens computed, and what the seed's recipe would have computed for the same rows and epochs.
+    #: Tokens computed, and what the seed's recipe would have computed for the same rows and the epochs asked.
     tokens: int = 0
     seed_tokens: int = 0
     #: The model card (``README.md``) written beside the model.
