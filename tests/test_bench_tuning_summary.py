@@ -37,11 +37,24 @@ def test_recipes_the_bench_cannot_run_are_refused_by_name(tmp_path: Path):
     saved.write_text(json.dumps(_run("ours", 42, 0.56, 0.28, 200.0)) + "\n")
     refusals = {"warmup100": "warmup100: the warmup is a percentage of the steps, below 100",
                 "buckets0": "buckets0: a bucket holds at least one batch",
-                "bucketsx": "unknown recipe 'bucketsx'"}
+                "bucketsx": "unknown recipe 'bucketsx'", "batch0": "batch0: a batch holds at least one row",
+                "fp32+nope": "unknown recipe 'fp32+nope'"}
     for recipe, error in refusals.items():
         done = subprocess.run([sys.executable, str(ROOT / "bench" / "tuning.py"), "--recipes", f"ours,{recipe}",
                                "--summarize", str(saved)], capture_output=True, text=True, timeout=120)
         assert done.returncode == 2 and error in done.stderr, (recipe, done.stderr)
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "tuning.py"), "--recipes", "ours,warmup10,buckets8",
-                           "--summarize", str(saved)], capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "tuning.py"), "--recipes",
+                           "ours,warmup10,buckets8,batch25+fp32+weights", "--summarize", str(saved)],
+                          capture_output=True, text=True, timeout=120, check=True)
     assert "ours" in done.stdout
+
+
+def test_saved_confusion_matrices_give_the_per_class_f1_of_each_recipe(tmp_path: Path):
+    saved = tmp_path / "runs.jsonl"
+    confusion = [[2, 1, 0], [0, 1, 1], [0, 0, 3]]
+    saved.write_text(json.dumps(_run("ours", 42, 0.75, 0.7, 200.0) | {"confusion": confusion}) + "\n")
+    out = subprocess.run([sys.executable, str(ROOT / "bench" / "tuning.py"), "--summarize", str(saved)],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    # F1 per class: 2*1*(2/3)/(5/3) = 0.8, 2*0.5*0.5/1 = 0.5, 2*0.75*1/1.75 = 0.857; predicted 2, 2, 4
+    assert "per class F1 0.800 0.500 0.857, predicted 2 2 4" in out
+    assert "per class F1, mean of 1: 0.800 0.500 0.857" in out

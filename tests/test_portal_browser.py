@@ -125,6 +125,15 @@ def test_training_shows_its_curves_and_metrics_and_is_promoted(page, portal_serv
     assert "eval_accuracy" in rows and "0.2000" in rows and "0.6800" in rows
     assert "kWh" in page.inner_text("#energy")
     page.wait_for_selector("#training-runs tr.run-finished.shown")
+    # the old and new model's confusion matrices, as tables with their numbers, and the per-label scores
+    page.wait_for_selector("#confusion-new tbody tr")
+    assert page.inner_text("#confusion-old tbody tr:nth-child(1)").split() == ["1", "0", "0", "4"]
+    assert page.inner_text("#confusion-new tbody tr:nth-child(3)").split() == ["3", "0", "1", "2"]
+    assert page.get_attribute("#confusion-new tbody tr:nth-child(1) td.hit", "title") == \
+        "true 1, predicted 1: 3 of 4 rows (75 %)"
+    assert "0.00 → 0.75" in page.inner_text("#per-label tbody tr:nth-child(1)")
+    assert "Precision: bf16" in page.inner_text("#energy") and "40,960" in page.inner_text("#energy")
+    assert serious_accessibility_violations(page) == []
     shot(page, "05-training")
     page.click("#override")
     page.wait_for_selector(".flash.ok")

@@ -13,7 +13,7 @@ from iophost.portal.examples import example_body
 from iophost.portal.messages import LogEntryView, MessageView, body_images, image_bytes, message_from_row
 from iophost.portal.ml.data_view import review_summary
 from iophost.portal.ml.models_view import BACKUP, IN_USE, TEMPORARY, list_models
-from iophost.portal.ml.training import curves_from_log, metrics_table, parse_progress
+from iophost.portal.ml.training import curves_from_log, evaluation_report, metrics_table, parse_progress
 from iophost.portal.trace import participants, sequence_svg, timeline
 
 
@@ -42,6 +42,17 @@ def test_metrics_table_of_a_train_response() -> None:
     assert (table.energy_kwh, table.co2_kg, table.info) == (0.002, 0.0005, "send OverrideRequest")
 
 
+def test_the_evaluation_report_of_a_train_response_is_kept_only_in_the_shape_the_page_draws() -> None:
+    report = {"labels": [1, 2], "old": {"confusion": [[2, 0], [1, 0]], "f1": [0.8, 0.0], "recall": [1.0]},
+              "new": {"confusion": [[2, 0], ["x", 1]]}}
+    assert evaluation_report({"report": report}) == {"labels": ["1", "2"],
+                                                     "old": {"confusion": [[2, 0], [1, 0]], "f1": [0.8, 0.0]}}
+    assert evaluation_report({"report": {"labels": ["1"], "new": {"confusion": [[1, 2]]}}}) is None
+    assert evaluation_report({"old_model": {}}) is None
+    table = metrics_table({"precision": "bf16", "tokens": {"computed": 10, "seed_recipe": 512, "bad": "x"}})
+    assert (table.precision, table.tokens) == ("bf16", {"computed": 10, "seed_recipe": 512})
+
+
 def test_models_list_every_folder_the_ml_core_keeps(tmp_path: Path) -> None:
     from mlcore.tuning.model_versions import promote, save_temporary
 
@@ -66,6 +77,9 @@ def test_models_list_every_folder_the_ml_core_keeps(tmp_path: Path) -> None:
     assert roles == [("bert", IN_USE, 10 + config), ("temp-bert", TEMPORARY, 20 + config),
                      (".versions", BACKUP, 1000 + config)]
     assert models[0].folders[0].model_type == "bert"
+    assert models[0].folders[0].card == ""
+    (tmp_path / "temp-bert" / "README.md").write_text("---\nbase_model: bert\n---\n# Fine-tuned bert\n")
+    assert list_models(tmp_path)[0][0].folders[1].card.endswith("# Fine-tuned bert\n")
     assert [c.path for c in checkpoints] == ["checkpoints/checkpoint-4"]
     assert list_models(tmp_path / "missing") == ([], [])
 

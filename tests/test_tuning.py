@@ -68,7 +68,9 @@ def _check_seed_response(response: TrainResponse, model_path: Path) -> None:
     assert config["id2label"] == {str(i): str(i + 1) for i in range(5)}
     assert config["label2id"] == {str(i + 1): i for i in range(5)}
     assert response.arguments["eval_strategy"] == "steps"  # the legacy name was mapped
-    assert response.arguments["per_device_train_batch_size"] == 4  # the seed's rule for 20 rows
+    assert response.arguments["per_device_train_batch_size"] == 8  # ours (TRAIN_BATCH_SIZE), not the seed's rule
+    # one epoch: no validation rows taken from the training rows, the last model kept, as the seed did
+    assert (response.validation_rows, response.best_step) == (0, None)
     json.dumps(vars(response), default=str)
 
 
@@ -177,7 +179,7 @@ BAD_REQUESTS = [
 def test_training_stops_at_the_time_budget_and_the_response_says_so(model_path, sqlite_reviews):
     op = _operation(model_path, sqlite_reviews, "measure_energy=false", "max_train_seconds=0")
     response = call(op, "msg.TrainRequest", json.loads(SEED_TRAIN_REQUEST) | {"num_train_epochs": 50})
-    assert response.info.startswith("Training stopped at step 1 of 200: the time budget of 0 s (max_train_seconds)")
+    assert response.info.startswith("Training stopped at step 1 of 100: the time budget of 0 s (max_train_seconds)")
     assert "on the 4 test rows" in response.info and "OverrideRequest" in response.info
 
 

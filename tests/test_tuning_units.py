@@ -12,11 +12,16 @@ import pytest
 
 from mlcore.tuning import NoTemporaryModelError, TrainingArgumentsError, promote, rollback
 from mlcore.tuning.advice import advise
-from mlcore.tuning.arguments import map_legacy_names, plan_arguments, seed_batch_size
+from mlcore.tuning.arguments import map_legacy_names, plan_arguments, seed_batch_size, selects_best
 from mlcore.tuning.errors import LabelError, TrainRequestError
+from mlcore.tuning.metrics import class_scores
+from mlcore.tuning.model_card import seed_recipe_tokens
 from mlcore.tuning.model_versions import exchange, list_versions, save_temporary
+from mlcore.tuning.precision import bf16_supported, precision_of
 from mlcore.tuning.progress import ProgressLogger
-from mlcore.tuning.training_data import encode_labels, stratified_split
+from mlcore.tuning.request import parse_request
+from mlcore.tuning.trainer import balanced_weights, padded_tokens
+from mlcore.tuning.training_data import encode_labels, hold_out, stratified_split
 from mlcore.tuning.validation import TrainingLimits, check_training_values, confine_output_dir, whole_number
 
 
@@ -76,8 +81,64 @@ def test_planned_arguments_keep_the_requests_values_and_add_ours():
     assert planned["per_device_train_batch_size"] == 8
     assert planned["per_device_eval_batch_size"] == 5  # the seed's rule where the request is silent
     assert planned["train_sampling_strategy"] == "group_by_length"  # shuffled length buckets
-    assert planned["save_strategy"] == "no" and planned["report_to"] == "none" and planned["seed"] == 7
+    assert planned["report_to"] == "none" and planned["seed"] == 7
     assert planned["eval_steps"] == 8  # 10 steps/epoch x 3 epochs, evaluated 4 times, not every logging step
+    # three epochs (transformers' default): a checkpoint at each evaluation, the best one kept
+    assert (planned["save_strategy"], planned["save_steps"], planned["load_best_model_at_end"]) == ("steps", 8, True)
+
+
+def test_ours_trains_in_batches_of_8_and_in_bf16_where_the_cpu_has_it_unless_asked_otherwise():
+    planned = plan_arguments({}, rows=2500, train_rows=1500, seed=1, use_gpu=False)
+    assert planned["per_device_train_batch_size"] == 8 and planned["per_device_eval_batch_size"] == 25
+    assert planned["bf16"] is bf16_supported(use_gpu=False)
+    assert planned.get("use_cpu", False) is planned["bf16"]  # transformers autocasts on the CPU only when told
+    assert precision_of(planned) == ("bf16" if planned["bf16"] else "fp32")
+    assert plan_arguments({}, rows=2500, train_rows=1500, seed=1, use_gpu=False, bf16=False)["bf16"] is False
+    assert precision_of(plan_arguments({"bf16": False}, rows=9, train_rows=4, seed=1, use_gpu=False)) == "fp32"
+    assert plan_arguments({}, rows=9, train_rows=4, seed=1, use_gpu=False)["per_device_train_batch_size"] == 4
+
+
+@pytest.mark.parametrize(("request_values", "selects"), [
+    ({"num_train_epochs": 1}, False), ({"num_train_epochs": 1, "eval_strategy": "steps"}, False),
+    ({}, True), ({"num_train_epochs": 5}, True), ({"num_train_epochs": 5, "eval_strategy": "no"}, False),
+    ({"num_train_epochs": 5, "load_best_model_at_end": False}, False),
+    ({"num_train_epochs": 1, "load_best_model_at_end": True, "eval_strategy": "steps"}, True)])
+def test_the_best_checkpoint_is_kept_when_more_than_one_epoch_is_trained_or_asked_for(request_values, selects):
+    assert selects_best(request_values) is selects
+    planned = plan_arguments(request_values, rows=100, train_rows=80, seed=1, use_gpu=False)
+    assert planned["load_best_model_at_end"] is selects
+    if selects:  # evaluated and saved alike, the lowest validation loss kept
+        assert planned["save_strategy"] == planned["eval_strategy"] != "no"
+        assert planned["metric_for_best_model"] == "loss" and planned["save_total_limit"] == 1
+    else:
+        assert planned["save_strategy"] == "no"
+
+
+def test_validation_rows_are_a_stratified_tenth_of_the_training_rows():
+    labels = [i % 5 for i in range(200)]
+    train, _ = stratified_split(labels, 0.5, seed=3)
+    kept, held = hold_out(labels, train, seed=3)
+    assert sorted(kept + held) == sorted(train) and len(held) == 10
+    assert Counter(labels[i] for i in held) == {c: 2 for c in range(5)}
+
+
+def test_class_weights_are_balanced_on_by_default_and_a_request_turns_them_off():
+    rows = [{"labels": label} for label in [0] * 6 + [1] * 3 + [2] * 3]
+    assert balanced_weights(rows, 4) == [12 / (3 * 6), 12 / (3 * 3), 12 / (3 * 3), 1.0]
+    fields = {"columns": "a,b", "table": "t"}
+    assert parse_request(fields | {"class_weights": "false"}).class_weights is False
+    assert parse_request(fields).class_weights is True and "class_weights" not in parse_request(fields).training_keys
+    with pytest.raises(TrainRequestError, match="class_weights must be true or false, got 'yes'"):
+        parse_request(fields | {"class_weights": "yes"})
+
+
+def test_per_class_scores_and_tokens_computed():
+    scores = class_scores([[3, 1, 0], [0, 0, 0], [1, 0, 2]])
+    assert scores["precision"] == [0.75, 0.0, 1.0] and scores["recall"] == [0.75, 0.0, 0.6667]
+    assert scores["f1"] == [0.75, 0.0, 0.8] and scores["support"] == [4, 0, 3] and scores["predicted"] == [4, 1, 2]
+    rows = [{"input_ids": [0] * n} for n in (5, 1, 3, 2)]
+    assert padded_tokens(rows, 2) == 2 * 2 + 5 * 2  # (1, 2) padded to 2, (3, 5) padded to 5
+    assert seed_recipe_tokens(rows=16, test_rows=4, epochs=2) == 512 * (32 + 8)
 
 
 def test_output_dir_stays_under_the_model_path_and_the_seeds_path_maps_there(tmp_path):

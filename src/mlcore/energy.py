@@ -36,6 +36,8 @@ class EnergyReport:
     #: How each part was obtained, e.g. ``{"cpu": "estimated from CPU load x TDP (no RAPL counters)"}``.
     methods: dict[str, str] | None = None
     note: str = ""
+    #: The CPU (and GPU) codecarbon measured, e.g. ``"Intel(R) Xeon(R) ... x 2"``; empty when not measured.
+    hardware: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -73,6 +75,15 @@ def _methods(tracker: Any) -> dict[str, str]:
             methods.setdefault("cpu", "measured by powermetrics")
     methods.setdefault("gpu", "none detected")
     return methods
+
+
+def _hardware(data: Any) -> str:
+    """``<cpu model> x <count>`` and the GPU's, as codecarbon recorded them."""
+    parts = []
+    for model, count in ((data.cpu_model, data.cpu_count), (data.gpu_model, data.gpu_count)):
+        if model and str(model).strip():
+            parts.append(f"{str(model).strip()} x {int(count)}" if count else str(model).strip())
+    return ", ".join(parts)
 
 
 class EnergyMeter:
@@ -132,6 +143,7 @@ class EnergyMeter:
             self.report.gpu_kwh = float(data.gpu_energy)
             self.report.ram_kwh = float(data.ram_energy)
             self.report.methods = _methods(self._tracker)
+            self.report.hardware = _hardware(data)
         except Exception as exc:
             log.warning("codecarbon could not report: %s", exc)
             self.report.note = f"codecarbon could not report: {exc}"

@@ -15,7 +15,8 @@ Under the model path (the ``path`` setting)::
     <name>/.hub_download.json     which repository, revision and commit a download put there
     <name>.incomplete/            a download being written (model cache)
     <name>.previous/              the model a re-download replaced (model cache)
-    temp-<name>/                  the model a training left aside, until an override
+    temp-<name>/                  the model a training left aside, until an override; like every
+                                  trained model it holds its card (README.md) and evaluation.json
     temp-<name>.incomplete/       a training's model while it is being written
     .versions/<name>/<stamp>/     earlier models an override replaced, newest last (what Rollback restores)
     .versions/<name>/.set-aside/<stamp>/  models a rollback replaced while temp-<name> was taken
@@ -68,6 +69,9 @@ CHECKPOINTS_DIR = "checkpoints"
 CHECKPOINT_PREFIX = "checkpoint-"
 #: The model cache's record of a download, in the model's folder (see mlcore.model_cache.record).
 DOWNLOAD_RECORD = ".hub_download.json"
+#: In a trained model's folder: its model card, and the evaluation report of the old and new model.
+MODEL_CARD = "README.md"
+EVALUATION_REPORT = "evaluation.json"
 
 #: The model TuningOperation fine-tunes when none is named (the seed's), and where it comes from.
 DEFAULT_TUNING_MODEL = "bert-base-cased"

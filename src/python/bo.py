@@ -251,11 +251,13 @@ class TuningOperation(BusinessOperation):
     processes: str = ""
     #: torchrun options of a multi-process training (its rendezvous across machines); empty: one machine.
     launcher_options: str = ""
+    #: bf16 autocast where the CPU or GPU has it (true); false: fp32 (a request's "bf16" wins).
+    bf16: str = ""
 
     _DEFAULTS = {"path": DEFAULT_MODEL_PATH, "num_labels": "5", "seed": "42",
                  "country_iso_code": "FRA", "measure_energy": "true", "keep_versions": "3",
                  "progress_seconds": "5", "max_epochs": "100", "max_steps": "100000", "max_train_seconds": "14400",
-                 "processes": "1"}
+                 "processes": "1", "bf16": "true"}
 
     def on_init(self) -> None:
         if not self.model_name:
@@ -330,7 +332,9 @@ class TuningOperation(BusinessOperation):
                                                     max_train_seconds=_number(self, "max_train_seconds", float)),
                               num_labels=_number(self, "num_labels", int), load_options=user_settings(self),
                               processes=processes(self.processes) or 1,
-                              launcher_options=tuple(shlex.split(self.launcher_options)))
+                              launcher_options=tuple(shlex.split(self.launcher_options)),
+                              base_model=parse_model_url(self.model_url).repo_id if self.model_url else "",
+                              bf16=bool(coerce(self.bf16)))
         if self._model is None:
             self._ready_model()
         # a training changes the weights it is given: the next request loads a fresh copy (no deepcopy)
@@ -346,7 +350,10 @@ class TuningOperation(BusinessOperation):
                              rows=outcome.rows, train_rows=outcome.train_rows, test_rows=outcome.test_rows,
                              duration_s=outcome.duration_s, energy_kwh=outcome.energy.energy_kwh,
                              co2_kg=outcome.energy.co2_kg, energy=outcome.energy.to_dict(),
-                             saved_to=str(outcome.saved_to), labels=outcome.label2id, arguments=outcome.arguments)
+                             saved_to=str(outcome.saved_to), labels=outcome.label2id, arguments=outcome.arguments,
+                             precision=outcome.precision, report=outcome.report, model_card=str(outcome.card),
+                             tokens={"computed": outcome.tokens, "seed_recipe": outcome.seed_tokens},
+                             validation_rows=outcome.validation_rows, best_step=outcome.best_step)
 
     def on_override_request(self, request: OverrideRequest) -> OverrideResponse:
         from mlcore.tuning import NoTemporaryModelError, promote

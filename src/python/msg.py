@@ -81,6 +81,19 @@ class TrainResponse(Message):
     saved_to: str = ""
     labels: dict[str, int] = field(default_factory=dict)
     arguments: dict[str, Any] = field(default_factory=dict)
+    #: ``bf16``, ``fp16`` or ``fp32``: the autocast the training ran under.
+    precision: str = ""
+    #: Per-label precision, recall, F1 and confusion matrix of the old and new model on the test rows
+    #: (``{"labels": [...], "old": {...}, "new": {...}}``), also in ``evaluation.json`` beside the model.
+    report: dict[str, Any] = field(default_factory=dict)
+    #: The new model's card (``README.md`` in ``saved_to``).
+    model_card: str = ""
+    #: Tokens computed, and what the seed's recipe (512 per row) would have computed.
+    tokens: dict[str, int] = field(default_factory=dict)
+    #: Training rows held out to pick the best checkpoint, and that checkpoint's step (0 and None:
+    #: one epoch, the last model kept).
+    validation_rows: int = 0
+    best_step: int | None = None
 
 
 @dataclass

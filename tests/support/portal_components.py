@@ -80,8 +80,13 @@ class TrainingStandIn(BusinessOperation):
         return TrainResponse(old_model={"eval_loss": 1.52, "eval_accuracy": 0.2},
                              new_model={"eval_loss": 0.9, "eval_accuracy": 0.68, "energy_kwh": 0.00042,
                                         "co2_kg": 0.00011},
-                             info="To keep the new model, send msg.OverrideRequest",
-                             duration_s=steps * float(self.pause or 0.25))
+                             info="To keep the new model, send msg.OverrideRequest", precision="bf16",
+                             duration_s=steps * float(self.pause or 0.25),
+                             tokens={"computed": 5200, "seed_recipe": 40960},
+                             report={"labels": ["1", "2", "3"],
+                                     "old": {"confusion": [[0, 0, 4], [0, 0, 3], [0, 0, 3]], "f1": [0.0, 0.0, 0.46]},
+                                     "new": {"confusion": [[3, 1, 0], [1, 2, 0], [0, 1, 2]], "f1": [0.75, 0.57, 0.8],
+                                             "support": [4, 3, 3]}})
 
     def on_override_request(self, request: OverrideRequest) -> OverrideResponse:
         if not getattr(self, "trained", False):

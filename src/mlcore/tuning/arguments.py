@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import TrainingArgumentsError, TrainRequestError
+from .precision import bf16_supported
+from .request import REQUEST_KEYS
 from .validation import real_number
 
 #: Names transformers 4.x accepted and 5.x renamed: old → new.
@@ -33,6 +35,9 @@ OBSOLETE = {
 TOKENIZER_KEYS = ("tokenizer", "processing_class")
 #: The seed's batch rule never goes above this.
 SEED_BATCH_CAP = 32
+#: Our training batch: in one epoch of a few thousand rows the number of optimizer steps decides
+#: whether the classifier learns the rare classes (docs/tuning.md measures it against the seed's rule).
+TRAIN_BATCH_SIZE = 8
 
 
 def training_argument_names() -> frozenset[str]:
@@ -109,7 +114,7 @@ def map_legacy_names(keys: Mapping[str, Any]) -> MappedArguments:
         raise TrainingArgumentsError(
             f"unknown TrainingArguments key(s) {', '.join(map(repr, sorted(unknown)))}: not a field of "
             f"transformers.TrainingArguments in this version nor a legacy name of one; the request's own keys "
-            f"are columns, table, limit, p_of_train, processes")
+            f"are {', '.join(REQUEST_KEYS)}")
     return MappedArguments(values=values, tokenizer=tokenizer, notes=tuple(notes))
 
 
@@ -138,28 +143,33 @@ def seed_batch_size(rows: int) -> int:
 
 
 def plan_arguments(mapped: Mapping[str, Any], *, rows: int, train_rows: int, seed: int,
-                   use_gpu: bool) -> dict[str, Any]:
+                   use_gpu: bool, bf16: bool = True) -> dict[str, Any]:
     """The keyword arguments of ``TrainingArguments`` for this run: the request's values, and ours
     where it gives none (``output_dir`` is left to the caller).
 
-    Ours: the seed's batch rule, checkpoints off, no reporting integrations, no tqdm (progress goes
-    to the event log), length-bucketed batches in a random order, bf16 on a GPU that supports it,
-    logging and evaluation steps sized to the run.
+    Ours: training batches of ``TRAIN_BATCH_SIZE`` (evaluation batches by the seed's rule); the
+    best checkpoint by the loss on the validation rows when ``selects_best``, else checkpoints off;
+    no reporting integrations, no tqdm (progress goes to the event log); length-bucketed batches in
+    a random order; bf16 autocast where the hardware has it (``bf16``: False keeps fp32); logging
+    and evaluation steps sized to the run.
     """
     args = dict(mapped)
-    batch = seed_batch_size(rows)
-    args.setdefault("per_device_train_batch_size", batch)
-    args.setdefault("per_device_eval_batch_size", batch)
+    args.setdefault("per_device_train_batch_size", min(TRAIN_BATCH_SIZE, max(1, train_rows)))
+    args.setdefault("per_device_eval_batch_size", seed_batch_size(rows))
     args.setdefault("seed", seed)
     args.setdefault("report_to", "none")
+    if args.setdefault("load_best_model_at_end", selects_best(args)):
+        _plan_selection(args)
     args.setdefault("save_strategy", "no")
     args.setdefault("disable_tqdm", True)
     # shuffled length buckets (sampling.py): random batches pad reviews to 3.6x their tokens; the
     # choice is measured in docs/tuning.md
     args.setdefault("train_sampling_strategy", "group_by_length")
     args.setdefault("dataloader_pin_memory", use_gpu)
-    if use_gpu and "fp16" not in args and "bf16" not in args:
-        args["bf16"] = _gpu_supports_bf16()
+    if "fp16" not in args and "bf16" not in args:
+        args["bf16"] = bf16 and bf16_supported(use_gpu)
+    if args.get("bf16") and not use_gpu:
+        args.setdefault("use_cpu", True)  # transformers runs bf16 autocast on the CPU only when told so
     steps = _total_steps(args, train_rows)
     args.setdefault("logging_strategy", "steps")
     args.setdefault("logging_steps", max(1, min(50, steps // 20)))
@@ -167,7 +177,29 @@ def plan_arguments(mapped: Mapping[str, Any], *, rows: int, train_rows: int, see
         # transformers would default eval_steps to logging_steps: an evaluation every few steps
         # would cost more than the training; four evaluations show the curve.
         args.setdefault("eval_steps", max(1, math.ceil(steps / 4)))
+        if args["load_best_model_at_end"]:
+            args.setdefault("save_steps", args["eval_steps"])
     return args
+
+
+def selects_best(args: Mapping[str, Any]) -> bool:
+    """Whether a training keeps its best checkpoint (on validation rows) and stops early: when it
+    runs more than one epoch (transformers' default is 3) and evaluates, unless the request says
+    ``load_best_model_at_end``. One epoch (the seed's request) keeps the last model, as the seed did."""
+    if "load_best_model_at_end" in args:
+        return bool(args["load_best_model_at_end"])
+    evaluates = str(getattr(args.get("eval_strategy"), "value", args.get("eval_strategy", "epoch"))) != "no"
+    return evaluates and float(args.get("num_train_epochs", 3.0)) > 1
+
+
+def _plan_selection(args: dict[str, Any]) -> None:
+    """Evaluate (on the validation rows) every epoch unless asked otherwise, save at each evaluation,
+    keep the checkpoint of the lowest validation loss."""
+    strategy = str(getattr(args.setdefault("eval_strategy", "epoch"), "value", args["eval_strategy"]))
+    args.setdefault("save_strategy", strategy if strategy != "no" else "epoch")
+    # the validation loss: smooth where a few validation rows make accuracy and F1 tie for epochs
+    args.setdefault("metric_for_best_model", "loss")
+    args.setdefault("save_total_limit", 1)
 
 
 def _total_steps(args: Mapping[str, Any], train_rows: int) -> int:
@@ -177,12 +209,6 @@ def _total_steps(args: Mapping[str, Any], train_rows: int) -> int:
     per_step = int(args["per_device_train_batch_size"]) * int(args.get("gradient_accumulation_steps", 1) or 1)
     epochs = float(args.get("num_train_epochs", 3.0))
     return max(1, math.ceil(math.ceil(train_rows / max(1, per_step)) * epochs))
-
-
-def _gpu_supports_bf16() -> bool:
-    import torch
-
-    return bool(torch.cuda.is_available() and torch.cuda.is_bf16_supported())
 
 
 def build_training_arguments(kwargs: Mapping[str, Any]) -> Any:

@@ -15,8 +15,9 @@ from typing import Any
 from .arguments import build_training_arguments
 from .budget import TimeBudget
 from .model_versions import save_temporary
+from .request import CLASS_WEIGHTS
 from .sampling import BATCHES_PER_BUCKET
-from .trainer import by_length, fine_tune, max_tokens, tokenize_rows
+from .trainer import balanced_weights, by_length, fine_tune, max_tokens, quiet_progress_bars, tokenize_rows
 from .training_data import LabelMap
 from .validation import TrainingLimits
 
@@ -42,6 +43,11 @@ class TrainingJob:
     progress_every_s: float = 5.0
     batches_per_bucket: int = BATCHES_PER_BUCKET
     max_train_seconds: float = TrainingLimits.max_train_seconds
+    class_weights: bool = CLASS_WEIGHTS
+    #: Rows held out of the training rows to pick the best checkpoint (when the arguments select one).
+    validation_index: list[int] = field(default_factory=list)
+    #: The request named ``save_strategy``: its checkpoints stay in ``output_dir``.
+    keep_checkpoints: bool = False
 
     @property
     def model_dir(self) -> Path:
@@ -65,6 +71,13 @@ class Trained:
     saved_to: Path | None
     #: Why training ended before its planned steps (the time budget); empty when it ran them all.
     stopped_early: str = ""
+    #: Confusion matrices of the old and the new model on the test rows.
+    old_confusion: list[list[int]] = field(default_factory=list)
+    new_confusion: list[list[int]] = field(default_factory=list)
+    #: Epochs trained, tokens computed, the step of the checkpoint kept (``TrainingResult``).
+    epochs: float = 0.0
+    tokens: int = 0
+    best_step: int | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self) | {"saved_to": str(self.saved_to)})
@@ -79,32 +92,28 @@ def train_and_save(job: TrainingJob, model: Any, tokenizer: Any, log: Callable[[
                    save: bool = True) -> Trained:
     """Tokenize every row once, evaluate, train ``model`` in place (within the time budget), evaluate,
     and (``save``) write it to ``temp-<model_name>``."""
-    from transformers.utils import logging as transformers_logging
-
     rows = tokenize_rows(tokenizer, job.texts, job.labels, max_tokens(tokenizer, model))
     train_rows = [rows[i] for i in job.train_index]
     test_rows = by_length([rows[i] for i in job.test_index])
+    validation_rows = by_length([rows[i] for i in job.validation_index])
     arguments = build_training_arguments(job.arguments)
     budget = TimeBudget(job.max_train_seconds)
     result = fine_tune(model, tokenizer, train_rows, test_rows, arguments, log, progress_every_s=job.progress_every_s,
-                       batches_per_bucket=job.batches_per_bucket, callbacks=(budget,))
+                       batches_per_bucket=job.batches_per_bucket, callbacks=(budget,),
+                       class_weights=balanced_weights(train_rows, job.num_labels) if job.class_weights else None,
+                       validation_rows=validation_rows, keep_checkpoints=job.keep_checkpoints)
     if budget.stopped:
         log(budget.stopped)
     result.model.config.id2label, result.model.config.label2id = LabelMap(job.label2id).for_config(job.num_labels)
-    trained = Trained(result.old_metrics, result.new_metrics, None, budget.stopped)
+    trained = Trained(result.old_metrics, result.new_metrics, None, budget.stopped, result.old_confusion,
+                      result.new_confusion, result.epochs, result.tokens, result.best_step)
     if not save:
         return trained
 
     def write(folder: Path) -> None:
-        # no tqdm bar on the worker's stderr while saving: progress goes to the event log
-        was_enabled = transformers_logging.is_progress_bar_enabled()
-        transformers_logging.disable_progress_bar()
-        try:
+        with quiet_progress_bars():
             result.model.save_pretrained(folder)
             tokenizer.save_pretrained(folder)
-        finally:
-            if was_enabled:
-                transformers_logging.enable_progress_bar()
 
     trained.saved_to = save_temporary(Path(job.model_root), job.model_name, write)
     return trained

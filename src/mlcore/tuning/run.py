@@ -22,9 +22,12 @@ from .arguments import build_training_arguments, map_legacy_names, plan_argument
 from .errors import TrainRequestError
 from .job import TrainingJob, train_and_save
 from .loading import load_classifier
+from .model_card import base_model_of, seed_recipe_tokens, write_model_card
+from .precision import precision_of
+from .report import evaluation_report, write_report
 from .request import parse_request
 from .sampling import BATCHES_PER_BUCKET
-from .training_data import check_enough_rows, encode_labels, read_rows, stratified_split
+from .training_data import check_enough_rows, encode_labels, hold_out, read_rows, stratified_split
 from .validation import TrainingLimits, check_training_values, confine_output_dir
 
 DEFAULT_SEED = 42
@@ -50,6 +53,20 @@ class TrainingOutcome:
     processes: int = 1
     #: Why training ended before its planned steps (the time budget); empty when it ran them all.
     stopped_early: str = ""
+    #: Per-label scores and confusion matrices of the old and new model on the test rows (``report``).
+    report: dict[str, Any] = field(default_factory=dict)
+    #: ``bf16``, ``fp16`` or ``fp32``: the autocast the training ran under.
+    precision: str = "fp32"
+    seed: int = DEFAULT_SEED
+    #: Training rows held out to pick the best checkpoint (0: the last model is kept).
+    validation_rows: int = 0
+    epochs: float = 0.0
+    best_step: int | None = None
+    #: Tokens computed, and what the seed's recipe would have computed for the same rows and the epochs asked.
+    tokens: int = 0
+    seed_tokens: int = 0
+    #: The model card (``README.md``) written beside the model.
+    card: Path | None = None
 
     @property
     def info(self) -> str:
@@ -78,10 +95,16 @@ class TuningConfig:
     #: torchrun options for a multi-process run (rendezvous across machines); empty: ``--standalone``.
     launcher_options: tuple[str, ...] = ()
     batches_per_bucket: int = BATCHES_PER_BUCKET
+    #: What the model was tuned from, for its card (a hub repo id); empty: ``model_name``.
+    base_model: str = ""
+    #: bf16 autocast where the hardware has it (a request's ``bf16`` wins); False: fp32.
+    bf16: bool = True
 
 
 _SHOWN_ARGUMENTS = ("per_device_train_batch_size", "per_device_eval_batch_size", "num_train_epochs", "learning_rate",
-                    "eval_strategy", "train_sampling_strategy", "seed", "output_dir", "save_strategy", "bf16", "fp16")
+                    "lr_scheduler_type", "warmup_steps", "weight_decay", "eval_strategy", "train_sampling_strategy",
+                    "seed", "output_dir", "save_strategy", "load_best_model_at_end", "metric_for_best_model", "bf16",
+                    "fp16")
 
 
 def train_from_table(engine: Engine, fields: Mapping[str, Any], config: TuningConfig,
@@ -119,20 +142,27 @@ def train_from_table(engine: Engine, fields: Mapping[str, Any], config: TuningCo
     seed = int(values.get("seed", config.seed))
     train_index, test_index = stratified_split(labels, request.data.p_of_train, seed)
 
-    planned = plan_arguments(values, rows=len(labels), train_rows=len(train_index), seed=seed, use_gpu=_use_gpu())
+    planned = plan_arguments(values, rows=len(labels), train_rows=len(train_index), seed=seed, use_gpu=_use_gpu(),
+                             bf16=config.bf16)
     if "output_dir" in values and str(output_dir) != str(values["output_dir"]):
         log(f"output_dir {values['output_dir']!r}: checkpoints would go to {output_dir}")
     planned["output_dir"] = str(output_dir)
     arguments = build_training_arguments(planned)  # refuses bad values before anything is written
+    validation_index: list[int] = []
+    if arguments.load_best_model_at_end:
+        train_index, validation_index = hold_out(labels, train_index, seed)
     job = TrainingJob(model_root=str(config.model_root), model_name=config.model_name, num_labels=num_labels,
                       texts=data.texts, labels=labels, train_index=train_index, test_index=test_index,
                       arguments=planned, label2id=label_map.label2id, tokenizer_dir=str(tokenizer_dir),
                       load_options=dict(config.load_options), progress_every_s=config.progress_every_s,
                       batches_per_bucket=config.batches_per_bucket,
-                      max_train_seconds=config.limits.max_train_seconds)
+                      max_train_seconds=config.limits.max_train_seconds, class_weights=request.class_weights,
+                      validation_index=validation_index, keep_checkpoints="save_strategy" in values)
     log(f"training {config.model_name} on {len(labels)} rows of {request.data.table} "
-        f"({len(train_index)} train, {len(test_index)} test, seed {seed}), "
-        f"batch size {arguments.per_device_train_batch_size}, {arguments.num_train_epochs} epoch(s)"
+        f"({len(train_index)} train, " + (f"{len(validation_index)} validation, " if validation_index else "")
+        + f"{len(test_index)} test, seed {seed}), "
+        f"batch size {arguments.per_device_train_batch_size}, {arguments.num_train_epochs} epoch(s), "
+        f"{precision_of(planned)}"
         + (f", {processes} processes" if processes > 1 else ""))
 
     with EnergyMeter(config.country_iso_code, enabled=config.measure_energy) as meter:
@@ -146,12 +176,22 @@ def train_from_table(engine: Engine, fields: Mapping[str, Any], config: TuningCo
                 tokenizer = tokenizer or loaded_tokenizer
             trained = train_and_save(job, model, tokenizer, log)
     log(f"energy: {meter.report.summary()}")
-    shown = {name: _plain(getattr(arguments, name)) for name in _SHOWN_ARGUMENTS}
-    return TrainingOutcome(old_metrics=trained.old_metrics, new_metrics=trained.new_metrics, rows=len(labels),
-                           train_rows=len(train_index), test_rows=len(test_index),
-                           duration_s=round(time.perf_counter() - started, 3), energy=meter.report,
-                           saved_to=trained.saved_to, label2id=label_map.label2id, arguments=shown,
-                           processes=processes, stopped_early=trained.stopped_early)
+    shown = {name: _plain(getattr(arguments, name)) for name in _SHOWN_ARGUMENTS} | {
+        "class_weights": request.class_weights}
+    seed_epochs = trained.epochs if arguments.max_steps > 0 else float(arguments.num_train_epochs)
+    outcome = TrainingOutcome(
+        old_metrics=trained.old_metrics, new_metrics=trained.new_metrics, rows=len(labels),
+        train_rows=len(train_index) + len(validation_index), test_rows=len(test_index),
+        duration_s=round(time.perf_counter() - started, 3), energy=meter.report, saved_to=trained.saved_to,
+        label2id=label_map.label2id, arguments=shown, processes=processes, stopped_early=trained.stopped_early,
+        report=evaluation_report(label_map.label2id, trained.old_confusion, trained.new_confusion),
+        precision=precision_of(planned), seed=seed, validation_rows=len(validation_index), epochs=trained.epochs,
+        best_step=trained.best_step, tokens=trained.tokens,
+        seed_tokens=seed_recipe_tokens(len(train_index) + len(validation_index), len(test_index), seed_epochs))
+    write_report(trained.saved_to, outcome.report)
+    base_model = base_model_of(model_dir, config.base_model or config.model_name)
+    outcome.card = write_model_card(trained.saved_to, outcome, base_model=base_model, table=request.data.table)
+    return outcome
 
 
 def _use_gpu() -> bool:

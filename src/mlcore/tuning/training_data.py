@@ -197,3 +197,14 @@ def stratified_split(labels: Sequence[int], p_of_train: float, seed: int) -> tup
         test.extend(int(i) for i in shuffled[:take[c]])
         train.extend(int(i) for i in shuffled[take[c]:])
     return [int(i) for i in rng.permutation(train)], [int(i) for i in rng.permutation(test)]
+
+
+#: Share of the training rows held out to pick the best checkpoint (when a training selects one).
+VALIDATION_SHARE = 0.1
+
+
+def hold_out(labels: Sequence[int], index: Sequence[int], seed: int,
+             share: float = VALIDATION_SHARE) -> tuple[list[int], list[int]]:
+    """``index`` (rows of ``labels``) split again, stratified: the rows to train on and the validation rows."""
+    kept, held = stratified_split([labels[i] for i in index], 1 - share, seed)
+    return [index[i] for i in kept], [index[i] for i in held]

@@ -2,7 +2,8 @@
 
 Folder names come from :mod:`mlcore.layout` (the ML core's own conventions), so the page lists
 what Override promotes (``temp-<name>``), what Rollback restores (``.versions/<name>/<stamp>``,
-newest first), what a rollback or a re-download set aside, and the Trainer's checkpoints.
+newest first), what a rollback or a re-download set aside, and the Trainer's checkpoints; a trained
+model's card (``README.md``) goes with its folder.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class ModelFolder:
     modified: str
     files: list[ModelFile] = field(default_factory=list)
     model_type: str = ""
+    #: The model card (``README.md``) a training wrote, as text; empty when the folder has none.
+    card: str = ""
 
 
 @dataclass
@@ -57,12 +60,23 @@ def _model_type(path: Path) -> str:
     return str(data.get("model_type") or ",".join(data.get("architectures") or []))
 
 
+#: A card longer than this is cut on the page (the file holds it all).
+CARD_SHOWN_CHARS = 20_000
+
+
+def _card(path: Path) -> str:
+    try:
+        return (path / layout.MODEL_CARD).read_text(encoding="utf-8", errors="replace")[:CARD_SHOWN_CHARS]
+    except OSError:
+        return ""
+
+
 def _folder(path: Path, root: Path, role: str) -> ModelFolder:
     files = sorted((p for p in path.rglob("*") if p.is_file()), key=str)
     listed = [ModelFile(str(p.relative_to(path)), p.stat().st_size) for p in files]
     newest = max((p.stat().st_mtime for p in files), default=path.stat().st_mtime)
     return ModelFolder(name=path.name, path=str(path.relative_to(root)), role=role, files=listed,
-                       size=sum(f.size for f in listed), model_type=_model_type(path),
+                       size=sum(f.size for f in listed), model_type=_model_type(path), card=_card(path),
                        modified=datetime.fromtimestamp(newest, UTC).strftime("%Y-%m-%d %H:%M:%S"))
 
 

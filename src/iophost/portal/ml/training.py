@@ -2,7 +2,8 @@
 
 Progress lines in the event log carry ``key=value`` pairs (``step=4 loss=1.52 eval_accuracy=0.4``)
 or the Trainer's own dict (``{'loss': 1.52, 'epoch': 0.5}``); every numeric pair becomes a point.
-A ``TrainResponse`` body holds ``old_model`` and ``new_model`` metrics (and energy/CO2 figures).
+A ``TrainResponse`` body holds ``old_model`` and ``new_model`` metrics (and energy/CO2 figures),
+and the evaluation ``report``: per-label scores and confusion matrices of both models.
 """
 
 from __future__ import annotations
@@ -82,16 +83,19 @@ def _flat_numbers(data: Any, prefix: str = "") -> dict[str, float]:
 
 @dataclass
 class MetricsTable:
-    """Old against new metrics of one training, with the energy and CO2 it cost."""
+    """Old against new metrics of one training, with the energy and CO2 it cost, the precision it
+    ran in and the tokens it computed (against the seed's recipe)."""
 
     rows: list[tuple[str, float | None, float | None]] = field(default_factory=list)
     energy_kwh: float | None = None
     co2_kg: float | None = None
     info: str = ""
+    precision: str = ""
+    tokens: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"rows": [list(row) for row in self.rows], "energy_kwh": self.energy_kwh,
-                "co2_kg": self.co2_kg, "info": self.info}
+                "co2_kg": self.co2_kg, "info": self.info, "precision": self.precision, "tokens": self.tokens}
 
 
 def _pick(values: Mapping[str, float], keys: tuple[str, ...]) -> float | None:
@@ -112,4 +116,37 @@ def metrics_table(body: Mapping[str, Any]) -> MetricsTable:
     skip = set(ENERGY_KEYS) | set(CO2_KEYS)
     names = [name for name in dict.fromkeys([*old, *new]) if name.rpartition(".")[2].lower() not in skip]
     rows = [(name, old.get(name), new.get(name)) for name in names]
-    return MetricsTable(rows=rows, energy_kwh=energy, co2_kg=co2, info=str(body.get("info") or ""))
+    tokens = body.get("tokens") if isinstance(body.get("tokens"), Mapping) else {}
+    return MetricsTable(rows=rows, energy_kwh=energy, co2_kg=co2, info=str(body.get("info") or ""),
+                        precision=str(body.get("precision") or ""),
+                        tokens={str(k): v for k, v in tokens.items() if _numbers([v], 1)})
+
+
+_SCORES = ("precision", "recall", "f1", "support", "predicted")
+
+
+def evaluation_report(body: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The ``report`` of a ``TrainResponse`` body, kept only where it has the shape the page draws:
+    ``labels``, and per model (``old``, ``new``) a square ``confusion`` matrix over them and per-label
+    lists of scores; None when there is none."""
+    report = body.get("report")
+    if not isinstance(report, Mapping) or not isinstance(report.get("labels"), list):
+        return None
+    labels = [str(label) for label in report["labels"]]
+    shown: dict[str, Any] = {"labels": labels}
+    for model in ("old", "new"):
+        scores = report.get(model)
+        if not isinstance(scores, Mapping) or not _square(scores.get("confusion"), len(labels)):
+            continue
+        shown[model] = {"confusion": scores["confusion"]} | {
+            name: scores[name] for name in _SCORES if _numbers(scores.get(name), len(labels))}
+    return shown if len(shown) > 1 else None
+
+
+def _numbers(values: Any, size: int) -> bool:
+    return (isinstance(values, list) and len(values) == size
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values))
+
+
+def _square(matrix: Any, size: int) -> bool:
+    return isinstance(matrix, list) and len(matrix) == size and all(_numbers(row, size) for row in matrix)

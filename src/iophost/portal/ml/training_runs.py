@@ -12,7 +12,7 @@ from typing import Any
 from ...statuses import MessageStatus
 from ..host_protocol import MessageQuery, PortalHost
 from ..messages import MessageView
-from .training import curves_from_log, metrics_table
+from .training import curves_from_log, evaluation_report, metrics_table
 
 TRAIN_REQUEST = "msg.TrainRequest"
 TRAIN_RESPONSE = "msg.TrainResponse"
@@ -43,14 +43,14 @@ def _shown(runs: list[dict[str, Any]], session_id: int | None) -> dict[str, Any]
 
 
 def training_view(host: PortalHost, item: str, session_id: int | None = None) -> dict[str, Any]:
-    """The item's runs and the shown run's curves, metrics, log and error."""
+    """The item's runs and the shown run's curves, metrics, evaluation report, log and error."""
     requests, _ = host.find_messages(MessageQuery(target=item, body_class=TRAIN_REQUEST, limit=RUNS_LISTED))
     sessions = {r.session_id: host.session(r.session_id) for r in requests}
     runs = [{"session_id": r.session_id, "message_id": r.id, "state": run_state(r, sessions[r.session_id]),
              "time_created": r.time_created} for r in requests]
     shown = _shown(runs, session_id)
     view: dict[str, Any] = {"item": item, "runs": runs, "session_id": None, "state": "", "error": "",
-                            "curves": curves_from_log([]).to_dict(), "metrics": None, "log": []}
+                            "curves": curves_from_log([]).to_dict(), "metrics": None, "report": None, "log": []}
     if shown is None:
         return view
     session = sessions.get(shown["session_id"]) or host.session(shown["session_id"])
@@ -60,5 +60,7 @@ def training_view(host: PortalHost, item: str, session_id: int | None = None) ->
     view.update(session_id=shown["session_id"], state=shown["state"],
                 error=next((m.error_text or m.status for m in session if m.failed), ""),
                 curves=curves_from_log(e.text for e in entries).to_dict(),
-                metrics=table.to_dict() if table else None, log=[e.text for e in entries[-15:]])
+                metrics=table.to_dict() if table else None,
+                report=evaluation_report(response.body) if response is not None else None,
+                log=[e.text for e in entries[-15:]])
     return view

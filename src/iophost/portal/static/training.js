@@ -52,8 +52,59 @@
     const parts = [];
     if (metrics.energy_kwh !== null) parts.push(`Energy: ${metrics.energy_kwh.toPrecision(3)} kWh`);
     if (metrics.co2_kg !== null) parts.push(`CO2: ${(metrics.co2_kg * 1000).toPrecision(3)} g`);
+    if (metrics.precision) parts.push(`Precision: ${metrics.precision}`);
+    const tokens = metrics.tokens || {};
+    if (tokens.computed && tokens.seed_recipe) {
+      parts.push(`Tokens computed: ${tokens.computed.toLocaleString("en")} (the seed's recipe: ${tokens.seed_recipe.toLocaleString("en")})`);
+    }
     energy.textContent = parts.join(" · ") || "Energy and CO2: not measured for this training.";
     info.textContent = metrics.info || "";
+  }
+
+  // A cell's blue: its share of the true label's rows (0 white, 1 dark); the text is black or white,
+  // whichever contrasts more with that blue (WCAG relative luminance).
+  function shade(share) {
+    const mix = (light, dark) => Math.round(light + (dark - light) * share);
+    const rgb = [mix(255, 23), mix(255, 64), mix(255, 130)];
+    const linear = rgb.map((c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; });
+    const luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2];
+    return { background: `rgb(${rgb.join(",")})`, color: (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) ? "#000" : "#fff" };
+  }
+
+  function heatmap(table, labels, scores) {
+    const caption = table.querySelector("caption");
+    if (!scores) { table.replaceChildren(caption); return; }
+    const head = portal.el("tr", {}, portal.el("th", { scope: "col", text: "true \\ predicted" }),
+      ...labels.map((label) => portal.el("th", { scope: "col", text: label })));
+    const rows = scores.confusion.map((row, i) => {
+      const total = row.reduce((a, b) => a + b, 0);
+      return portal.el("tr", {}, portal.el("th", { scope: "row", text: labels[i] }), ...row.map((count, j) => {
+        const { background, color } = shade(total ? count / total : 0);
+        const share = total ? Math.round((100 * count) / total) : 0;
+        const cell = portal.el("td", { class: i === j ? "hit" : "", text: String(count),
+          title: `true ${labels[i]}, predicted ${labels[j]}: ${count} of ${total} rows (${share} %)` });
+        Object.assign(cell.style, { background, color });
+        return cell;
+      }));
+    });
+    table.replaceChildren(caption, portal.el("thead", {}, head), portal.el("tbody", {}, ...rows));
+  }
+
+  function evaluation(report) {
+    const note = document.getElementById("evaluation-note");
+    heatmap(document.getElementById("confusion-old"), report ? report.labels : [], report && report.old);
+    heatmap(document.getElementById("confusion-new"), report ? report.labels : [], report && report.new);
+    const body = document.querySelector("#per-label tbody");
+    if (!report) { note.textContent = "No evaluation report yet."; body.replaceChildren(); return; }
+    note.textContent = "Rows: the true label; columns: the label predicted; the darker a cell, the larger its share of the true label's rows; the diagonal (outlined) is right.";
+    const pair = (name, i, digits) => ["old", "new"].map((model) => {
+      const values = report[model] && report[model][name];
+      return values ? (digits ? values[i].toFixed(digits) : String(values[i])) : "—";
+    }).join(" → ");
+    body.replaceChildren(...report.labels.map((label, i) => portal.el("tr", {}, portal.el("th", { scope: "row", text: label }),
+      portal.el("td", { text: String(((report.new || report.old).support || [])[i] ?? "—") }),
+      portal.el("td", { text: pair("precision", i, 2) }), portal.el("td", { text: pair("recall", i, 2) }),
+      portal.el("td", { text: pair("f1", i, 2) }), portal.el("td", { text: pair("predicted", i, 0) }))));
   }
 
   function runs(list, shown) {
@@ -86,6 +137,7 @@
     draw(document.getElementById("chart-loss"), loss, data.curves.x);
     draw(document.getElementById("chart-eval"), evals, data.curves.x);
     table(data.metrics);
+    evaluation(data.report);
     runs(data.runs, data.session_id);
     document.getElementById("training-log").textContent = data.log.join("\n");
     if (!data.session_id) status.replaceChildren("No training yet.");
