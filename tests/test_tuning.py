@@ -10,33 +10,14 @@ from pathlib import Path
 
 import pytest
 
-import bo
 from msg import OverrideResponse, RollbackResponse, TrainResponse
-from support.components import call, started
+from support.components import call
 from support.reviews import MODEL_NAME
+from support.tuning import LEARNING_REQUEST, SEED_TRAIN_REQUEST
+from support.tuning import tuning_operation as _operation
 
-#: The seed README's request, character for character.
-SEED_TRAIN_REQUEST = """{
-    "columns":"ReviewLabel,ReviewText",
-    "table":"iris.Review",
-    "limit":20,
-    "p_of_train":0.8,
-
-    "output_dir":"/irisdev/app/src/model/checkpoints",
-    "evaluation_strategy":"steps",
-    "learning_rate":0.01,
-    "num_train_epochs":1
-}"""
 SEED_NO_TEMPORARY_MODEL = "No temporary model detected, run a training first."
-#: A request the tiny model reliably learns from in a couple of seconds.
-LEARNING_REQUEST = {"columns": "ReviewLabel,ReviewText", "table": "iris.Review", "p_of_train": 0.7,
-                    "learning_rate": 3e-3, "num_train_epochs": 30}
 
-
-def _operation(model_path: Path, db_url: str, *extra: str):
-    lines = [f"path={model_path}", f"model_name={MODEL_NAME}", "num_labels=5", f"db_url={db_url}",
-             "progress_seconds=0", *extra]
-    return started(bo.TuningOperation, "\n".join(lines))
 
 
 def _weights(folder: Path) -> str:

@@ -9,17 +9,11 @@ from pathlib import Path
 
 from huggingface_hub import ModelCard
 
-import bo
 from mlcore.tuning.precision import bf16_supported
-from support.components import call, started
+from support.components import call
 from support.reviews import MODEL_NAME
-from test_tuning import LEARNING_REQUEST, SEED_TRAIN_REQUEST
-
-
-def _operation(model_path: Path, db_url: str, *extra: str):
-    lines = [f"path={model_path}", f"model_name={MODEL_NAME}", "num_labels=5", f"db_url={db_url}",
-             "progress_seconds=0", *extra]
-    return started(bo.TuningOperation, "\n".join(lines))
+from support.tuning import LEARNING_REQUEST, SEED_TRAIN_REQUEST
+from support.tuning import tuning_operation as _operation
 
 
 def _card(folder: Path) -> ModelCard:
